@@ -1,0 +1,57 @@
+"""A trafficked person, from recruitment on: a Mesa agent moved between states by the model."""
+
+from enum import IntEnum
+
+from mesa import Agent
+
+
+class State(IntEnum):
+    IN_TRANSIT = 0
+    EXPLOITED = 1
+    IDENTIFIED = 2  # referred to the NRM, awaiting the reasonable-grounds decision
+    SUPPORT_QUEUE = 3  # entitled to support, waiting for a place
+    IN_SUPPORT = 4
+    UNSUPPORTED = 5  # identified, without a support place (declined, refused or none free)
+    RECOVERED = 6
+    LEFT = 7  # escaped or moved on unidentified
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Victim(Agent):
+    """One person: who they are, who controls them, where they are in their lifecycle.
+
+    ``weeks_in[state]`` accumulates the weeks spent in each state; ``times_trafficked`` counts
+    recruitment plus every re-trafficking; ``identified_by`` is the channel of the last
+    identification (border, nca, first_responder); ``nrm`` the last NRM decision.
+    """
+
+    def __init__(self, model, origin: str, minor: bool, exploitation: str, group):
+        super().__init__(model)
+        self.origin = origin
+        self.minor = minor
+        self.exploitation = exploitation
+        self.group = group
+        self.controller = None
+        self.node = origin
+        self.state = None
+        self.since = model.week
+        self.weeks_in = [0] * len(State)
+        self.times_trafficked = 1
+        self.supported = False
+        self.identified_by = None
+        self.nrm = None
+        self.pool = None
+        self.slot = -1
+
+    def enter(self, state: State, pool) -> None:
+        """Leave the current state (recording its duration) and join ``pool`` in ``state``."""
+        now = self.model.week
+        if self.pool is not None:
+            self.pool.remove(self)
+        if self.state is not None:
+            self.weeks_in[self.state] += now - self.since
+        self.state, self.since = state, now
+        pool.add(self)

@@ -1,0 +1,352 @@
+"""The one schema of every parameter: types, defaults, allowed ranges, units and sources.
+
+Hydra composes YAML files from ``configs/`` onto these dataclasses; Python callers can build a
+:class:`Config` directly. :func:`validate` checks values and the world graph and raises
+:class:`ConfigError` with one line naming the key, the bad value and what is allowed.
+"""
+
+import copy
+import math
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from pathlib import Path
+
+from omegaconf import MISSING as REQUIRED
+
+EXPLOITATION_TYPES = ("sexual", "labour", "domestic", "criminal")
+TARGETING_STRATEGIES = ("random", "largest", "central", "leader_first")
+ENTRY_MODES = ("air", "ferry", "tunnel", "freight", "boat", "cta")
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+class ConfigError(ValueError):
+    """A configuration value outside what the model allows."""
+
+
+def param(default=MISSING, *, lo=None, hi=None, unit="", source="assumption", doc=""):
+    """A schema field with its allowed range, unit and source (shown in docs/ODD.md)."""
+    meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _by_type(sexual, labour, domestic, criminal):
+    return dict(zip(EXPLOITATION_TYPES, (sexual, labour, domestic, criminal), strict=True))
+
+
+# --- the world: geography, populations, crossings ---------------------------------------------
+
+
+@dataclass
+class Source:
+    population: int = param(lo=0, unit="people", doc="people at risk of recruitment")
+    vulnerability: float = param(lo=0, hi=1, doc="share of contacts that a recruiter can deceive")
+    awareness: float = param(lo=0, hi=1, doc="baseline awareness of trafficking risks")
+    minor_share: float = param(lo=0, hi=1, doc="share of recruits who are minors")
+    exploitation: dict[str, float] = param(lo=0, doc="mix of exploitation types (sums to 1)")
+    groups: int = param(lo=0, unit="groups", doc="crime groups recruiting here at the start")
+    domestic: bool = param(False, doc="UK-internal source: its routes pass no entry point")
+
+
+@dataclass
+class EntryPoint:
+    mode: str = param(doc="one of " + ", ".join(ENTRY_MODES))
+    legitimate_crossings: float = param(lo=0, unit="crossings/week")
+    screening_capacity: float = param(lo=0, unit="in-depth screenings/week")
+    detection_probability: float = param(lo=0, hi=1, doc="of a screened trafficking crossing")
+    targeting: float = param(lo=0, doc="times better than random at picking trafficking crossings")
+
+
+@dataclass
+class Region:
+    demand: dict[str, float] = param(lo=0, doc="relative demand by exploitation type")
+
+
+@dataclass
+class Route:
+    origin: str = param()
+    destination: str = param()
+    weeks: int = param(lo=0, unit="weeks")
+    cost_gbp: float = param(lo=0, unit="GBP/person")
+
+
+@dataclass
+class World:
+    name: str = param()
+    sources: dict[str, Source] = param({})
+    transit: list[str] = param([])
+    entry_points: dict[str, EntryPoint] = param({})
+    regions: dict[str, Region] = param({})
+    routes: list[Route] = param([])
+
+
+# --- mechanisms: how people, groups and agencies behave (uncertain; calibrate and vary) -------
+
+
+@dataclass
+class Recruitment:
+    rate: float = param(2.0, lo=0, unit="recruits/recruiter/week",
+                        doc="contacts turned into recruits at full vulnerability, no awareness")
+    renewal: float = param(0.02, lo=0, hi=1, unit="1/week",
+                           doc="share of the gap to the initial population at risk refilled weekly")
+    initial_fill: float = param(0.7, lo=0, hi=1, doc="share of group capacity exploited at start")
+
+
+@dataclass
+class Groups:
+    recruiters: int = param(2, lo=1, unit="members")
+    transporters: int = param(2, lo=1, unit="members")
+    controllers: int = param(3, lo=1, unit="members")
+    span: int = param(18, lo=1, unit="victims/controller", doc="victims one controller can hold")
+    tie_probability: float = param(0.5, lo=0, hi=1, doc="tie between two members of a group")
+    broker_ties: int = param(2, lo=0, unit="ties/group", doc="ties to members of other groups")
+    replacement_rate: float = param(0.05, lo=0, hi=1, unit="1/week",
+                                    doc="chance a vacancy is filled each week")
+    succession: float = param(0.6, lo=0, hi=1,
+                              doc="chance the best-connected member takes over a lost leader")
+    reformation_weeks: float = param(26.0, lo=1, unit="weeks",
+                                     doc="mean time before a new group replaces a dismantled one")
+    revenue_gbp: dict[str, float] = param(_by_type(900.0, 300.0, 150.0, 500.0), lo=0,
+                                          unit="GBP/victim-week")
+
+
+@dataclass
+class RouteChoice:
+    paths: int = param(4, lo=1, doc="candidate routes per source and region (k shortest)")
+    loss_gbp: float = param(20000.0, lo=0, unit="GBP",
+                            doc="what a group expects to lose when a crossing is detected")
+    week_gbp: float = param(300.0, lo=0, unit="GBP/person-week", doc="cost of time on the road")
+    scale_gbp: float = param(1500.0, lo=1e-9, unit="GBP",
+                             doc="spread of the logit choice among routes")
+    prior_risk: float = param(0.05, lo=0, hi=1, doc="detection risk believed before any crossing")
+    prior_weight: float = param(2.0, lo=1e-6, unit="crossings", doc="weight of the prior belief")
+    memory: float = param(0.97, lo=0, hi=1, unit="1/week", doc="weekly decay of remembered events")
+    social_learning: float = param(0.5, lo=0, hi=1,
+                                   doc="weight of tied groups' events in a group's belief")
+
+
+@dataclass
+class Exploitation:
+    identification: dict[str, float] = param(
+        _by_type(0.0050, 0.0036, 0.0020, 0.0024), lo=0, hi=1, unit="1/week",
+        source="tuned: about 1 in 4 victims known a year (NCA 2013; Home Office 2014)",
+        doc="first-responder identification hazard by type")
+    minor_identification: float = param(1.3, lo=0, doc="multiplier for minors")
+    leave: float = param(0.008, lo=0, hi=1, unit="1/week",
+                         doc="victims escaping or moved on unidentified")
+    harm_gbp: float = param(329000.0, lo=0, unit="GBP/victim",
+                            source="Home Office Research Report 100 (2018)")
+
+
+@dataclass
+class International:
+    prevention_half_gbp: float = param(2.0e6, lo=1e-9, unit="GBP/year",
+                                       doc="prevention spend closing half the awareness gap")
+    prevention_lag_weeks: float = param(26.0, lo=1, unit="weeks")
+    sharing_intel: float = param(0.05, lo=0, unit="intel/week",
+                                 doc="intelligence on a foreign group at full sharing")
+    sharing_targeting: float = param(1.0, lo=0, doc="rise in border targeting at full sharing")
+    sharing_cost_gbp: float = param(1.0e6, lo=0, unit="GBP/year", doc="full sharing")
+
+
+@dataclass
+class Border:
+    transporter_arrest: float = param(0.5, lo=0, hi=1, doc="on a detected crossing")
+    intel_per_detection: float = param(0.5, lo=0, unit="intel")
+    screening_cost_gbp: float = param(60.0, lo=0, unit="GBP/screening")
+
+
+@dataclass
+class Enforcement:
+    operation_weeks: int = param(12, lo=1, unit="weeks")
+    intel_threshold: float = param(0.3, lo=0, unit="intel", doc="to open an operation")
+    success_rate: float = param(1.5, lo=0, unit="1/intel",
+                                doc="kappa in P(success) = 1 - exp(-kappa x intel)")
+    arrest: float = param(0.5, lo=0, hi=1, doc="members arrested in a successful operation")
+    intel_decay: float = param(0.02, lo=0, hi=1, unit="1/week")
+    account: float = param(0.3, lo=0, hi=1, doc="identified victims whose account names the group")
+    intel_per_account: float = param(0.15, lo=0, unit="intel")
+    unit_cost_gbp: float = param(1.5e6, lo=0, unit="GBP/year")
+    centrality_samples: int = param(64, lo=1, doc="sampled sources for betweenness")
+    centrality_refresh_weeks: int = param(13, lo=1, unit="weeks")
+
+
+@dataclass
+class Care:
+    rg_weeks: int = param(1, lo=0, unit="weeks", source="NRM target: 5 working days")
+    rg_positive: float = param(0.8, lo=0, hi=1, source="Home Office NRM statistics")
+    cg_min_weeks: int = param(5, lo=0, unit="weeks", source="NRM: at least 30 days")
+    cg_capacity: float = param(50.0, lo=0, unit="decisions/week")
+    cg_positive: float = param(0.6, lo=0, hi=1, source="Home Office NRM statistics, 2023-24")
+    uptake: float = param(0.5, lo=0, hi=1, doc="RG-positive victims who ask for support")
+    stay_weeks: int = param(7, lo=1, unit="weeks", source="45-day recovery period")
+    max_queue_weeks: int = param(4, lo=0, unit="weeks", doc="wait before going without support")
+    cost_per_victim_week_gbp: float = param(
+        825.0, lo=1e-9, unit="GBP", source="GBP 2m/year for 378 supported in 2011-12 (7-week stays)")
+    training_half_gbp: float = param(1.0e6, lo=1e-9, unit="GBP/year")
+    training_max_gain: float = param(1.0, lo=0, doc="largest relative rise in identification")
+    retrafficking_supported: float = param(0.001, lo=0, hi=1, unit="1/week")
+    retrafficking_unsupported: float = param(0.003, lo=0, hi=1, unit="1/week")
+    risk_weeks: int = param(104, lo=0, unit="weeks", doc="time at risk of re-trafficking")
+
+
+# --- policy: the government's levers, one block per pillar ------------------------------------
+
+
+@dataclass
+class InternationalPolicy:
+    prevention_gbp: float = param(0.0, lo=0, unit="GBP/year", doc="awareness work at sources")
+    intelligence_sharing: float = param(0.0, lo=0, hi=1, doc="level of sharing with partners")
+
+
+@dataclass
+class BorderPolicy:
+    screening: float = param(1.0, lo=0, doc="multiplier of screening capacity at every entry")
+    entry_screening: dict[str, float] = param({}, lo=0, doc="extra multiplier by entry point")
+
+
+@dataclass
+class EnforcementPolicy:
+    nca_units: int = param(4, lo=0, unit="units")
+    targeting: str = param("random", doc="one of " + ", ".join(TARGETING_STRATEGIES))
+
+
+@dataclass
+class CarePolicy:
+    support_gbp: float = param(2.0e6, lo=0, unit="GBP/year", source="the 2011 strategy")
+    training_gbp: float = param(0.0, lo=0, unit="GBP/year", doc="first-responder training")
+
+
+@dataclass
+class Policy:
+    name: str = param("baseline")
+    international: InternationalPolicy = field(default_factory=InternationalPolicy)
+    border: BorderPolicy = field(default_factory=BorderPolicy)
+    enforcement: EnforcementPolicy = field(default_factory=EnforcementPolicy)
+    care: CarePolicy = field(default_factory=CarePolicy)
+
+
+@dataclass
+class Config:
+    world: World = REQUIRED  # a file of the world group, e.g. configs/world/uk_2011.yaml
+    policy: Policy = field(default_factory=Policy)
+    recruitment: Recruitment = field(default_factory=Recruitment)
+    groups: Groups = field(default_factory=Groups)
+    routes: RouteChoice = field(default_factory=RouteChoice)
+    exploitation: Exploitation = field(default_factory=Exploitation)
+    international: International = field(default_factory=International)
+    border: Border = field(default_factory=Border)
+    enforcement: Enforcement = field(default_factory=Enforcement)
+    care: Care = field(default_factory=Care)
+    seed: int = param(0, lo=0)
+    burn_in_weeks: int = param(104, lo=0, unit="weeks", doc="status quo before the policy starts")
+    policy_weeks: int = param(260, lo=0, unit="weeks")
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+def _fail(key, value, allowed):
+    raise ConfigError(f"{key} = {value!r}: {allowed}")
+
+
+def _check_range(key, value, meta):
+    lo, hi = meta.get("lo"), meta.get("hi")
+    values = value.items() if isinstance(value, dict) else [(None, value)]
+    for sub, v in values:
+        k = key if sub is None else f"{key}.{sub}"
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if not math.isfinite(v):
+            _fail(k, v, "must be a finite number")
+        if lo is not None and hi is not None and not lo <= v <= hi:
+            _fail(k, v, f"must be between {lo} and {hi}")
+        if lo is not None and v < lo:
+            _fail(k, v, f"must be >= {lo}")
+        if hi is not None and v > hi:
+            _fail(k, v, f"must be <= {hi}")
+
+
+def _check_fields(obj, prefix=""):
+    for f in fields(obj):
+        key, value = f"{prefix}{f.name}", getattr(obj, f.name)
+        if is_dataclass(value):
+            _check_fields(value, key + ".")
+        elif isinstance(value, dict) and value and all(is_dataclass(v) for v in value.values()):
+            for name, item in value.items():
+                _check_fields(item, f"{key}.{name}.")
+        elif isinstance(value, list) and value and all(is_dataclass(v) for v in value):
+            for i, item in enumerate(value):
+                _check_fields(item, f"{key}[{i}].")
+        else:
+            _check_range(key, value, f.metadata)
+
+
+def _check_by_type(key, mix):
+    unknown = set(mix) - set(EXPLOITATION_TYPES)
+    if unknown:
+        _fail(f"{key}.{sorted(unknown)[0]}", mix[sorted(unknown)[0]],
+              "exploitation types are " + ", ".join(EXPLOITATION_TYPES))
+    if sum(mix.values()) <= 0:
+        _fail(key, mix, "needs a positive weight for at least one exploitation type")
+
+
+def validate(cfg: Config) -> Config:
+    """Check every value and the world's structure; return ``cfg`` or raise ConfigError."""
+    _check_fields(cfg)
+    w = cfg.world
+    if not w.sources or not w.regions:
+        _fail("world", w.name, "needs at least one source and one region")
+    for name, s in w.sources.items():
+        _check_by_type(f"world.sources.{name}.exploitation", s.exploitation)
+        if abs(sum(s.exploitation.values()) - 1) > 1e-6:
+            _fail(f"world.sources.{name}.exploitation", s.exploitation, "shares must sum to 1")
+    for name, r in w.regions.items():
+        _check_by_type(f"world.regions.{name}.demand", r.demand)
+    for name, e in w.entry_points.items():
+        if e.mode not in ENTRY_MODES:
+            _fail(f"world.entry_points.{name}.mode", e.mode, "one of " + ", ".join(ENTRY_MODES))
+    for key in ("groups.revenue_gbp", "exploitation.identification"):
+        section, attr = key.split(".")
+        missing = set(EXPLOITATION_TYPES) - set(getattr(getattr(cfg, section), attr))
+        if missing:
+            _fail(key, getattr(getattr(cfg, section), attr),
+                  "needs a value for every type: " + ", ".join(EXPLOITATION_TYPES))
+    names = [*w.sources, *w.transit, *w.entry_points, *w.regions]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        _fail("world", dup, "every place needs a unique name")
+    for i, r in enumerate(w.routes):
+        for end in ("origin", "destination"):
+            if getattr(r, end) not in names:
+                _fail(f"world.routes[{i}].{end}", getattr(r, end), "must name a place of the world")
+    p = cfg.policy
+    if p.enforcement.targeting not in TARGETING_STRATEGIES:
+        _fail("policy.enforcement.targeting", p.enforcement.targeting,
+              "one of " + ", ".join(TARGETING_STRATEGIES))
+    for name in p.border.entry_screening:
+        if name not in w.entry_points:
+            _fail(f"policy.border.entry_screening.{name}", p.border.entry_screening[name],
+                  "entry points are " + ", ".join(w.entry_points))
+    from sim.world import RouteNetwork  # the route check needs the graph
+
+    RouteNetwork(w, cfg.routes.paths)
+    return cfg
+
+
+def schema_rows(cls=Config, prefix=""):
+    """(key, default, range, unit, source, meaning) for every mechanism and policy parameter."""
+    for f in fields(cls):
+        key = prefix + f.name
+        if f.name == "world":
+            continue
+        if is_dataclass(f.type if isinstance(f.type, type) else None) or (
+            f.default_factory is not MISSING and is_dataclass(f.default_factory())
+        ):
+            yield from schema_rows(type(f.default_factory()), key + ".")
+            continue
+        m = f.metadata
+        default = f.default if f.default is not MISSING else f.default_factory()
+        lo, hi = m.get("lo"), m.get("hi")
+        rng = f"[{lo}, {hi}]" if hi is not None else (f">= {lo}" if lo is not None else "")
+        yield key, default, rng, m.get("unit", ""), m.get("source", ""), m.get("doc", "")

@@ -1,0 +1,23 @@
+"""Compose a typed Config from the YAML tree in ``configs/``, as the Hydra application does."""
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+from sim.config import CONFIG_DIR, Config
+
+
+def register_schema() -> None:
+    """Make the typed schema the base of ``configs/config.yaml`` (its ``schema`` default)."""
+    ConfigStore.instance().store(name="schema", node=Config)
+
+
+def load_config(overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """The default config (world uk_2011, baseline policy) with Hydra-style overrides,
+    e.g. ``load_config(["world=toy", "policy=border", "seed=3"])``."""
+    register_schema()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=list(overrides))
+    return OmegaConf.to_object(cfg)

@@ -1,0 +1,80 @@
+"""The route network of a world config, and the candidate routes groups choose among."""
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from sim.config import ConfigError, World
+
+
+@dataclass(frozen=True)
+class Path:
+    """One way from a source to a UK region: through exactly one entry point, or none if domestic."""
+
+    nodes: tuple[str, ...]
+    entry: str | None
+    weeks_to_entry: int
+    weeks_after_entry: int
+    cost_gbp: float
+
+    @property
+    def weeks(self) -> int:
+        return self.weeks_to_entry + self.weeks_after_entry
+
+
+class RouteNetwork:
+    """A directed graph of places (kind: source, transit, entry, region) with routes as edges.
+
+    For each foreign source and region there is one candidate path per reachable entry point
+    (the cheapest through that entry and no other), of which the ``paths`` cheapest are kept;
+    domestic sources reach regions without crossing the border.
+    """
+
+    def __init__(self, world: World, paths: int):
+        g = nx.DiGraph()
+        for kind, names in (("source", world.sources), ("transit", world.transit),
+                            ("entry", world.entry_points), ("region", world.regions)):
+            g.add_nodes_from(names, kind=kind)
+        for r in world.routes:
+            g.add_edge(r.origin, r.destination, weeks=r.weeks, cost_gbp=r.cost_gbp)
+        self.graph = g
+        self.entries = list(world.entry_points)
+        self.paths: dict[tuple[str, str], list[Path]] = {}
+        for source, spec in world.sources.items():
+            for region in world.regions:
+                found = self._domestic(source, region) if spec.domestic else self._foreign(
+                    source, region)
+                if found:
+                    self.paths[source, region] = sorted(found, key=lambda p: p.cost_gbp)[:paths]
+            if not any(s == source for s, _ in self.paths):
+                how = "without crossing the border" if spec.domestic else (
+                    "through exactly one entry point")
+                raise ConfigError(f"world.sources.{source}: no route to any UK region {how}; "
+                                  "add routes to world.routes")
+
+    def _cheapest(self, graph, a, b):
+        try:
+            return nx.shortest_path(graph, a, b, weight="cost_gbp")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            return None
+
+    def _path(self, nodes, entry):
+        edges = [self.graph.edges[u, v] for u, v in zip(nodes, nodes[1:])]
+        cut = nodes.index(entry) if entry else len(nodes) - 1
+        weeks = [e["weeks"] for e in edges]
+        return Path(tuple(nodes), entry, sum(weeks[:cut]), sum(weeks[cut:]),
+                    sum(e["cost_gbp"] for e in edges))
+
+    def _domestic(self, source, region):
+        inland = self.graph.subgraph(n for n in self.graph if n not in self.entries)
+        nodes = self._cheapest(inland, source, region)
+        return [self._path(nodes, None)] if nodes else []
+
+    def _foreign(self, source, region):
+        found = []
+        for entry in self.entries:
+            only = self.graph.subgraph(n for n in self.graph if n == entry or n not in self.entries)
+            first, then = self._cheapest(only, source, entry), self._cheapest(only, entry, region)
+            if first and then:
+                found.append(self._path(first + then[1:], entry))
+        return found
