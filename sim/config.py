@@ -202,7 +202,8 @@ class InternationalPolicy:
 @dataclass
 class BorderPolicy:
     screening: float = param(1.0, lo=0, doc="multiplier of screening capacity at every entry")
-    entry_screening: dict[str, float] = param({}, lo=0, doc="extra multiplier by entry point")
+    entry: str = param("", doc="one entry point to tighten further ('' for none)")
+    entry_screening: float = param(1.0, lo=0, doc="extra multiplier at that entry point")
 
 
 @dataclass
@@ -324,10 +325,9 @@ def validate(cfg: Config) -> Config:
     if p.enforcement.targeting not in TARGETING_STRATEGIES:
         _fail("policy.enforcement.targeting", p.enforcement.targeting,
               "one of " + ", ".join(TARGETING_STRATEGIES))
-    for name in p.border.entry_screening:
-        if name not in w.entry_points:
-            _fail(f"policy.border.entry_screening.{name}", p.border.entry_screening[name],
-                  "entry points are " + ", ".join(w.entry_points))
+    if p.border.entry and p.border.entry not in w.entry_points:
+        _fail("policy.border.entry", p.border.entry,
+              "'' or an entry point of the world: " + ", ".join(w.entry_points))
     from sim.world import RouteNetwork  # the route check needs the graph
 
     RouteNetwork(w, cfg.routes.paths)

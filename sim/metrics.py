@@ -60,7 +60,9 @@ def summary(model) -> dict:
     identified = out["identified_per_year"]
     out["identified_domestic_share"] = (out["identified_domestic_per_year"] / identified
                                         if identified else float("nan"))
-    out["groups_active_end"] = int(df["groups_active"].iloc[-1]) if len(df) else 0
+    for name in ("groups_active", "traffickers_active"):
+        out[f"{name}_mean"] = float(policy[name].mean())
+        out[f"{name}_end"] = int(df[name].iloc[-1]) if len(df) else 0
     out["cg_backlog_end"] = int(df["cg_backlog"].iloc[-1]) if len(df) else 0
     for p in PILLARS:
         out[f"annual_cost_{p}_gbp"] = model.levers.annual_cost_gbp[p]

@@ -222,7 +222,7 @@ class TraffickingModel(Model):
     def exploit_victim(self, victim: Victim, group: CrimeGroup) -> None:
         keeper = group.keeper()
         victim.group, victim.controller = group, keeper
-        keeper.victims.add(victim)
+        keeper.victims[victim] = None
         victim.enter(State.EXPLOITED, self.pool(State.EXPLOITED, (victim.exploitation,
                                                                   victim.minor)))
 
@@ -261,7 +261,7 @@ class TraffickingModel(Model):
     def release(self, victim: Victim) -> None:
         """The victim is no longer held by their group."""
         if victim.controller is not None:
-            victim.controller.victims.discard(victim)
+            del victim.controller.victims[victim]
             victim.controller = None
         if victim.state in (State.IN_TRANSIT, State.EXPLOITED):
             victim.group.load -= 1

@@ -41,7 +41,7 @@ def international_cost(cfg: Config, policy: Policy) -> float:
 
 def screening(cfg: Config, policy: Policy) -> dict[str, float]:
     b = policy.border
-    return {n: e.screening_capacity * b.screening * b.entry_screening.get(n, 1.0)
+    return {n: e.screening_capacity * b.screening * (b.entry_screening if n == b.entry else 1.0)
             for n, e in cfg.world.entry_points.items()}
 
 

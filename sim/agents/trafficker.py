@@ -22,7 +22,7 @@ class Trafficker(CellAgent):
         self.group = group
         self.role = role
         self.cell = cell
-        self.victims = set()
+        self.victims = {}  # held victims, in the order taken (a dict keeps runs reproducible)
 
     def leave(self) -> None:
         """Leave the model (arrested or dispersed): off the network, out of the space."""

@@ -1,0 +1,71 @@
+"""The model as a whole: the public interface, determinism, invariants, plausible scale."""
+
+import mesa
+import pytest
+from helpers import check_invariants, run, toy
+
+from sim import TraffickingModel
+from sim.agents import BorderCheckpoint, NCAUnit, State, Trafficker, Victim
+from sim.metrics import summary
+
+
+def test_default_world_builds_under_the_baseline_policy():
+    model = TraffickingModel(rng=1)
+    assert model.cfg.world.name == "uk_2011" and model.cfg.policy.name == "baseline"
+    model.run_for(3)
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == 3 and list(df["week"]) == [1, 2, 3]
+    for cls in (Victim, Trafficker, BorderCheckpoint, NCAUnit):
+        assert issubclass(cls, mesa.Agent)
+        assert len(model.agents_by_type[cls]) > 0
+
+
+def test_same_seed_same_numbers_and_other_seeds_differ():
+    cfg = toy("burn_in_weeks=20", "policy_weeks=40", "policy=strategy_2011",
+              "policy.enforcement.targeting=central")
+    a = run(cfg, 7).datacollector.get_model_vars_dataframe()
+    b = run(cfg, 7).datacollector.get_model_vars_dataframe()
+    c = run(cfg, 8).datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+    assert not a.equals(c)
+
+
+def test_config_seed_is_used_when_no_rng_is_given():
+    cfg = toy("seed=5", "burn_in_weeks=5", "policy_weeks=5")
+    a = TraffickingModel(cfg)
+    a.run_for(10)
+    b = run(cfg, 5)
+    assert a.datacollector.get_model_vars_dataframe().equals(
+        b.datacollector.get_model_vars_dataframe())
+
+
+@pytest.mark.parametrize("policy,targeting", [("baseline", "random"), ("strategy_2011", "central"),
+                                              ("enforcement", "leader_first")])
+def test_invariants_hold_every_week(policy, targeting):
+    # a tight support budget makes the queue and refusals happen
+    cfg = toy(f"policy={policy}", f"policy.enforcement.targeting={targeting}",
+              "policy.care.support_gbp=300000", "burn_in_weeks=30", "policy_weeks=90")
+    for seed in (1, 2):
+        model = TraffickingModel(cfg, rng=seed)
+        for _ in range(120):
+            model.step()
+            check_invariants(model)
+        assert model.count(State.RECOVERED) > 0 and model.totals["support_refused"] > 0
+
+
+def test_a_victims_time_in_states_adds_up_to_their_time_in_the_model():
+    model = run(toy("burn_in_weeks=10", "policy_weeks=50"), 3)
+    for v in model.agents_by_type[Victim]:
+        assert sum(v.weeks_in) + (model.week - v.since) <= model.week
+        assert all(w >= 0 for w in v.weeks_in)
+
+
+def test_default_world_sits_near_the_uk_picture_of_2013():
+    """About 10-13k victims at a time, 1,700-2,700 identified a year (one in four known),
+    about a quarter of them UK nationals (DOMAIN.md). Order of magnitude, before calibration."""
+    s = summary(run(TraffickingModel(rng=2).cfg, 2))
+    assert 9_000 <= s["victims_exploited_mean"] <= 14_000
+    assert 1_700 <= s["identified_per_year"] <= 3_500
+    assert 0.15 <= s["known_share"] <= 0.35
+    assert 0.15 <= s["identified_domestic_share"] <= 0.35
+    assert 100 <= s["groups_active_end"] <= 600
