@@ -10,6 +10,7 @@ import math
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
+import numpy as np
 from omegaconf import MISSING as REQUIRED
 
 EXPLOITATION_TYPES = ("sexual", "labour", "domestic", "criminal")
@@ -182,7 +183,8 @@ class Care:
     stay_weeks: int = param(7, lo=1, unit="weeks", source="45-day recovery period")
     max_queue_weeks: int = param(4, lo=0, unit="weeks", doc="wait before going without support")
     cost_per_victim_week_gbp: float = param(
-        825.0, lo=1e-9, unit="GBP", source="GBP 2m/year for 378 supported in 2011-12 (7-week stays)")
+        825.0, lo=1e-9, unit="GBP",
+        source="GBP 2m/year for 378 supported in 2011-12 (7-week stays)")
     training_half_gbp: float = param(1.0e6, lo=1e-9, unit="GBP/year")
     training_max_gain: float = param(1.0, lo=0, doc="largest relative rise in identification")
     retrafficking_supported: float = param(0.001, lo=0, hi=1, unit="1/week")
@@ -239,9 +241,18 @@ class Config:
     border: Border = field(default_factory=Border)
     enforcement: Enforcement = field(default_factory=Enforcement)
     care: Care = field(default_factory=Care)
-    seed: int = param(0, lo=0)
+    seed: int = param(0, lo=0, doc="base seed of the experiment")
+    replication: int = param(0, lo=0, doc="replication k; the run's seed comes from (seed, k)")
+    replications: int = param(1, lo=1, doc="replications an experiment sweeps over")
+    sweep: str = param("adhoc", doc="name of the sweep's folder under results/")
     burn_in_weeks: int = param(104, lo=0, unit="weeks", doc="status quo before the policy starts")
     policy_weeks: int = param(260, lo=0, unit="weeks")
+
+
+def run_seed(cfg: Config) -> int:
+    """The generator seed of replication k: the same in every scenario (common random numbers),
+    independent streams for different k."""
+    return int(np.random.SeedSequence([cfg.seed, cfg.replication]).generate_state(1)[0])
 
 
 # --- checks ------------------------------------------------------------------------------------

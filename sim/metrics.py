@@ -6,7 +6,8 @@ from sim.agents.victim import State
 from sim.pillars import PILLARS
 
 CHANNELS = ("border", "nca", "first_responder")
-EVENTS = ("recruited", "retrafficked", "escaped", "identified_domestic", "nrm_referrals", "rg_decisions", "rg_positive",
+EVENTS = ("recruited", "retrafficked", "escaped", "identified_domestic", "nrm_referrals",
+          "rg_decisions", "rg_positive",
           "cg_decisions", "cg_positive", "support_admissions", "support_refused",
           "went_unsupported", "traffickers_arrested", "groups_dismantled", "groups_formed",
           "operations", "operations_succeeded", "revenue_gbp", "exploitation_weeks")

@@ -13,7 +13,7 @@ from scipy import sparse
 
 from sim import metrics
 from sim.agents import BorderCheckpoint, CrimeGroup, NCAUnit, Role, State, Victim
-from sim.config import EXPLOITATION_TYPES, Config, Policy, validate
+from sim.config import EXPLOITATION_TYPES, Config, Policy, run_seed, validate
 from sim.learning import RiskBeliefs
 from sim.nrm import NationalReferralMechanism
 from sim.pillars import levers
@@ -35,7 +35,8 @@ class TraffickingModel(Model):
     """People trafficked into and within the UK, and the four pillars of the 2011 strategy.
 
     ``TraffickingModel(rng=1)`` builds the default world (``uk_2011``) under the baseline
-    policy; pass a :class:`sim.config.Config` (as Hydra composes it) to choose another.
+    policy; pass a :class:`sim.config.Config` (as Hydra composes it) to choose another. Without
+    ``rng`` the seed comes from the config's ``seed`` and ``replication``.
     One step is one week. The status-quo policy (the schema's defaults) runs for
     ``burn_in_weeks``; the config's policy is in force from the week after.
     """
@@ -46,7 +47,7 @@ class TraffickingModel(Model):
 
             config = load_config()
         cfg = validate(config)
-        super().__init__(rng=cfg.seed if rng is None else rng)
+        super().__init__(rng=run_seed(cfg) if rng is None else rng)
         self.cfg = cfg
         self.week = 0
         self.policy_week = cfg.burn_in_weeks + 1
@@ -241,7 +242,7 @@ class TraffickingModel(Model):
         higher for minors, raised by training (pillar 4)."""
         e = self.cfg.exploitation
         gain = self.levers.identification_gain
-        for (state, (kind, minor)), pool in self.exploited_pools():
+        for (_, (kind, minor)), pool in self.exploited_pools():
             h = min(1.0, e.identification[kind] * gain * (e.minor_identification if minor else 1))
             for v in pool.sample(self.rng, self.rng.binomial(len(pool), h)):
                 self.identify_victim(v, "first_responder")
@@ -254,7 +255,8 @@ class TraffickingModel(Model):
         victim.identified_by = channel
         self.tally[f"identified_{channel}"] += 1
         self.tally["identified_domestic"] += self.cfg.world.sources[victim.origin].domestic
-        if group is not None and group.active and self.random.random() < self.cfg.enforcement.account:
+        named = self.random.random() < self.cfg.enforcement.account
+        if group is not None and group.active and named:
             self.intel[group.index] += self.cfg.enforcement.intel_per_account
         self.nrm.refer(victim)
 

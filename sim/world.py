@@ -9,7 +9,7 @@ from sim.config import ConfigError, World
 
 @dataclass(frozen=True)
 class Path:
-    """One way from a source to a UK region: through exactly one entry point, or none if domestic."""
+    """A way from a source to a UK region: through exactly one entry point (none if domestic)."""
 
     nodes: tuple[str, ...]
     entry: str | None
@@ -59,7 +59,7 @@ class RouteNetwork:
             return None
 
     def _path(self, nodes, entry):
-        edges = [self.graph.edges[u, v] for u, v in zip(nodes, nodes[1:])]
+        edges = [self.graph.edges[u, v] for u, v in zip(nodes, nodes[1:], strict=False)]
         cut = nodes.index(entry) if entry else len(nodes) - 1
         weeks = [e["weeks"] for e in edges]
         return Path(tuple(nodes), entry, sum(weeks[:cut]), sum(weeks[cut:]),

@@ -6,6 +6,7 @@ from helpers import check_invariants, run, toy
 
 from sim import TraffickingModel
 from sim.agents import BorderCheckpoint, NCAUnit, State, Trafficker, Victim
+from sim.config import run_seed
 from sim.metrics import summary
 
 
@@ -30,13 +31,15 @@ def test_same_seed_same_numbers_and_other_seeds_differ():
     assert not a.equals(c)
 
 
-def test_config_seed_is_used_when_no_rng_is_given():
-    cfg = toy("seed=5", "burn_in_weeks=5", "policy_weeks=5")
+def test_without_rng_the_seed_comes_from_seed_and_replication():
+    cfg = toy("seed=5", "replication=2", "burn_in_weeks=5", "policy_weeks=5")
     a = TraffickingModel(cfg)
     a.run_for(10)
-    b = run(cfg, 5)
+    b = run(cfg, run_seed(cfg))
     assert a.datacollector.get_model_vars_dataframe().equals(
         b.datacollector.get_model_vars_dataframe())
+    seeds = {run_seed(toy(f"seed={s}", f"replication={k}")) for s in (0, 1) for k in range(5)}
+    assert len(seeds) == 10
 
 
 @pytest.mark.parametrize("policy,targeting", [("baseline", "random"), ("strategy_2011", "central"),

@@ -1,0 +1,183 @@
+"""Results on disk: one job's folder, a sweep's gathered tables and manifest, and reproduction.
+
+A job folder holds Hydra's ``.hydra/`` (config and overrides), ``timeseries.parquet`` and
+``summary.json``. The summary is written last and atomically, so a job folder is complete if
+and only if its ``summary.json`` exists.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.config import Config, ConfigError, run_seed, validate
+from sim.metrics import summary, timeseries
+from sim.model import TraffickingModel
+
+SUMMARY = "summary.json"
+PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core",
+            "omegaconf", "hydra-joblib-launcher", "hydra-submitit-launcher", "matplotlib")
+
+
+def to_config(cfg) -> Config:
+    """A composed DictConfig as the typed, checked Config (ConfigError if it is not valid)."""
+    schema = OmegaConf.structured(Config)
+    try:
+        return validate(OmegaConf.to_object(OmegaConf.merge(schema, cfg)))
+    except ConfigError:
+        raise
+    except Exception as err:  # OmegaConf: missing value, wrong type
+        raise ConfigError(str(err).splitlines()[0]) from None
+
+
+def simulate(config: Config) -> tuple[pd.DataFrame, dict]:
+    """Run one config (burn-in plus policy period): its weekly series and its summary."""
+    model = TraffickingModel(config)
+    model.run_for(config.burn_in_weeks + config.policy_weeks)
+    return timeseries(model), summary(model)
+
+
+def write_atomic(path: Path, write) -> None:
+    """Write through a temporary file and rename, so ``path`` is whole or absent."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def fingerprint(config: Config) -> str:
+    """A hash of every parameter: a finished job is reused only for the very same config."""
+    text = OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
+    """Run one job into ``out`` unless it is already complete there; return its record."""
+    done = out / SUMMARY
+    if done.exists():
+        record = json.loads(done.read_text())
+        if record.get("config_sha256") == fingerprint(config):
+            return record
+    series, metrics = simulate(config)
+    write_atomic(out / "timeseries.parquet", lambda p: series.to_parquet(p, index=False))
+    record = {"overrides": overrides, "seed": config.seed, "replication": config.replication,
+              "run_seed": run_seed(config), "config_sha256": fingerprint(config),
+              "metrics": metrics}
+    write_atomic(done, lambda p: p.write_text(json.dumps(record, indent=1)))
+    return record
+
+
+# --- a sweep's folder ------------------------------------------------------------------------
+
+
+def job_folders(root: Path) -> list[Path]:
+    """Every job folder under ``root`` (with Hydra's saved config, or the reason it failed)."""
+    root = Path(root)
+    return sorted({p.parent.parent for p in root.rglob(".hydra/config.yaml")}
+                  | {p.parent for p in root.rglob("error.txt")})
+
+
+def parse_override(text: str) -> tuple[str, str | int | float]:
+    """``key=value`` as a column and a typed value (numbers become numbers)."""
+    key, _, value = text.partition("=")
+    for kind in (int, float):
+        try:
+            return key, kind(value)
+        except ValueError:
+            continue
+    return key, value
+
+
+def gather(root: Path) -> pd.DataFrame:
+    """One row per complete job: its varied parameters, replication, seeds, summary metrics."""
+    rows = []
+    for folder in job_folders(root):
+        if not (folder / SUMMARY).exists():
+            continue
+        record = json.loads((folder / SUMMARY).read_text())
+        row = {"job": str(folder.relative_to(root)) if folder != Path(root) else "."}
+        row |= {k: v for k, v in map(parse_override, record["overrides"])}
+        row |= {"seed": record["seed"], "replication": record["replication"],
+                "run_seed": record["run_seed"]}
+        row |= record["metrics"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    return table.sort_values("job", kind="stable").reset_index(drop=True) if rows else table
+
+
+def versions() -> dict:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("-dirty" if dirty.strip() else "")
+
+
+def job_status(folder: Path) -> str:
+    if (folder / SUMMARY).exists():
+        return "complete"
+    failed = folder / "error.txt"
+    return f"invalid: {failed.read_text().strip()}" if failed.exists() else "incomplete"
+
+
+def finish_sweep(root: Path, started: str, argv: list[str]) -> pd.DataFrame:
+    """Gather a sweep's jobs into runs.parquet and runs.csv, and write manifest.json."""
+    root = Path(root)
+    table = gather(root)
+    write_atomic(root / "runs.parquet", lambda p: table.to_parquet(p, index=False))
+    write_atomic(root / "runs.csv", lambda p: table.to_csv(p, index=False))
+    jobs = {str(f.relative_to(root)): job_status(f) for f in job_folders(root)}
+    manifest = {"command": " ".join(["python -m sim", *argv]), "started": started,
+                "ended": now(), "git_commit": git_commit(), "versions": versions(),
+                "jobs": jobs, "complete": sum(s == "complete" for s in jobs.values()),
+                "total": len(jobs)}
+    write_atomic(root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=1)))
+    return table
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- reproduction ----------------------------------------------------------------------------
+
+
+def reproduce(root: Path, out=sys.stdout) -> bool:
+    """Re-run every complete job under ``root`` from its saved config; True if all match."""
+    jobs = [f for f in job_folders(Path(root)) if (f / SUMMARY).exists()]
+    if not jobs:
+        raise ConfigError(f"{root}: no complete run (a folder with .hydra/config.yaml and "
+                          f"{SUMMARY}) found")
+    mismatched = 0
+    for folder in jobs:
+        saved = json.loads((folder / SUMMARY).read_text())["metrics"]
+        config = to_config(OmegaConf.load(folder / ".hydra" / "config.yaml"))
+        _, metrics = simulate(config)
+        diff = sorted(k for k in saved.keys() | metrics.keys()
+                      if json.dumps(saved.get(k)) != json.dumps(metrics.get(k)))
+        mismatched += bool(diff)
+        status = "matches" if not diff else "DIFFERS in " + ", ".join(diff[:5])
+        print(f"{folder}: {status}", file=out)
+    print(f"{len(jobs) - mismatched} of {len(jobs)} runs reproduce exactly", file=out)
+    return mismatched == 0

@@ -1,0 +1,155 @@
+"""Hydra is the one way in: configs compose, sweeps run, resume, gather and reproduce."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf, open_dict
+
+from sim.config import CONFIG_DIR
+from sim.runs import to_config
+from sim.settings import load_config, register_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICK = ["world=toy", "burn_in_weeks=8", "policy_weeks=16"]
+
+
+def sim(*args, cwd=ROOT, check=True, **kw):
+    done = subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True,
+                          text=True, **kw)
+    if check:
+        assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def options(group):
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("world", options("world"))
+@pytest.mark.parametrize("policy", options("policy"))
+def test_every_world_and_policy_composes_and_validates(world, policy):
+    cfg = load_config([f"world={world}", f"policy={policy}"])
+    assert cfg.world.name == world and cfg.policy.name == policy
+
+
+@pytest.mark.parametrize("experiment", options("experiment"))
+def test_every_experiment_composes_as_a_multirun_over_replications(experiment):
+    register_schema()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=[f"experiment={experiment}", "replications=3"],
+                      return_hydra_config=True)
+    assert cfg.hydra.mode.name == "MULTIRUN"
+    assert cfg.hydra.sweeper.params.replication == "range(0,3)"
+    assert cfg.sweep == experiment
+    with open_dict(cfg):
+        del cfg["hydra"]
+    to_config(cfg)
+    text = (CONFIG_DIR / "experiment" / f"{experiment}.yaml").read_text()
+    for heading in ("Research question:", "Varies:", "Replications:", "Expected pattern:"):
+        assert heading in text
+
+
+def test_help_lists_groups_policies_and_experiments():
+    out = sim("--help").stdout
+    for word in ("policy: ", "world: ", "experiment: ", "strategy_2011", "policy_comparison",
+                 "reproduce"):
+        assert word in out
+
+
+@pytest.mark.parametrize("override,message", [
+    ("exploitation.leave=2", "error: exploitation.leave = 2.0: must be between 0 and 1"),
+    ("+extra=1", "error: +extra=1: adding or deleting keys is not allowed"),
+    ("policy=nonexistent", "Could not find 'policy/nonexistent'"),
+    ("policy.care.support_gbp=lots", "could not be converted to Float"),
+])
+def test_bad_input_is_one_clear_line_and_leaves_no_folder(tmp_path, override, message):
+    run_dir = tmp_path / "run"
+    done = sim(*QUICK, override, f"hydra.run.dir={run_dir}", check=False)
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not run_dir.exists()
+
+
+def test_a_single_run_writes_series_and_summary(tmp_path):
+    run_dir = tmp_path / "run"
+    sim(*QUICK, "policy=border", "seed=3", f"hydra.run.dir={run_dir}")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["metrics"]["policy"] == "border"
+    series = pd.read_parquet(run_dir / "timeseries.parquet")
+    assert len(series) == 24 and "victims_exploited" in series
+    assert (run_dir / ".hydra" / "config.yaml").exists()
+    assert sim("reproduce", str(run_dir)).stdout.strip().endswith("1 of 1 runs reproduce exactly")
+
+
+SWEEP = ["--multirun", *QUICK, "policy=baseline,border", "replication=0,1,2"]
+
+
+def test_a_sweep_gathers_one_row_per_job_and_any_launcher_gives_the_same_table(tmp_path):
+    sim(*SWEEP, "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'joblib'}")
+    sim(*SWEEP, "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path / 'basic'}")
+    a = pd.read_parquet(tmp_path / "joblib" / "runs.parquet")
+    b = pd.read_parquet(tmp_path / "basic" / "runs.parquet")
+    assert len(a) == 6
+    assert sorted(zip(a.policy, a.replication, strict=True)) == [
+        (p, r) for p in ("baseline", "border") for r in range(3)]
+    assert (a.groupby("replication").run_seed.nunique() == 1).all()  # common random numbers
+    pd.testing.assert_frame_equal(a, b)
+    assert pd.read_csv(tmp_path / "joblib" / "runs.csv").shape == a.shape
+    manifest = json.loads((tmp_path / "joblib" / "manifest.json").read_text())
+    assert manifest["complete"] == manifest["total"] == 6
+    assert set(manifest["jobs"].values()) == {"complete"}
+    assert {"mesa", "hydra-core", "numpy"} <= manifest["versions"].keys()
+
+
+def test_an_interrupted_sweep_resumes_to_the_same_table(tmp_path):
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    sim(*SWEEP, "hydra/launcher=basic", f"hydra.sweep.dir={whole}")
+    args = [sys.executable, "-m", "sim", *SWEEP, "hydra/launcher=basic",
+            f"hydra.sweep.dir={broken}"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while len(list(broken.glob("*/summary.json"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {p.parent.name for p in broken.glob("*/summary.json")}
+    assert 2 <= len(finished) < 6 and not (broken / "runs.parquet").exists()
+    stamp = {p: (broken / p / "summary.json").stat().st_mtime_ns for p in finished}
+    sim(*SWEEP, "hydra/launcher=basic", f"hydra.sweep.dir={broken}")
+    assert all((broken / p / "summary.json").stat().st_mtime_ns == t for p, t in stamp.items())
+    pd.testing.assert_frame_equal(pd.read_parquet(whole / "runs.parquet"),
+                                  pd.read_parquet(broken / "runs.parquet"))
+
+
+def test_reproduce_reports_exact_matches_and_catches_a_changed_result(tmp_path):
+    sim("--multirun", *QUICK, "policy=baseline,prevention", "hydra/launcher=basic",
+        f"hydra.sweep.dir={tmp_path}")
+    assert "2 of 2 runs reproduce exactly" in sim("reproduce", str(tmp_path)).stdout
+    job = next(tmp_path.glob("*policy=prevention*"))
+    record = json.loads((job / "summary.json").read_text())
+    record["metrics"]["recruited_per_year"] += 1
+    (job / "summary.json").write_text(json.dumps(record))
+    done = sim("reproduce", str(tmp_path), check=False)
+    assert done.returncode == 1 and "DIFFERS in recruited_per_year" in done.stdout
+
+
+def test_an_invalid_job_in_a_sweep_is_reported_and_fails_the_sweep(tmp_path):
+    done = sim("--multirun", *QUICK, "exploitation.leave=0.01,3", "hydra/launcher=basic",
+               f"hydra.sweep.dir={tmp_path}", check=False)
+    assert done.returncode != 0 and "1 jobs did not complete" in done.stderr
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["complete"] == 1
+    assert any(s.startswith("invalid: exploitation.leave = 3.0") for s in manifest["jobs"].values())
+    assert OmegaConf.load(tmp_path / "multirun.yaml")
