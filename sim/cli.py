@@ -10,11 +10,13 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from sim.analysis import analyse
 from sim.config import CONFIG_DIR, ConfigError
 from sim.runs import reproduce, run_job, to_config
 from sim.settings import register_schema
 
-SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>"}
+SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
+               "analyse": "python -m sim analyse <sweep folder>"}
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -67,8 +69,10 @@ def main() -> None:
         if len(args) != 1 or not Path(args[0]).is_dir():
             sys.exit(f"usage: {SUBCOMMANDS[name]}")
         try:
-            ok = reproduce(Path(args[0]))
+            if name == "analyse":
+                print(f"report: {analyse(Path(args[0]))}")
+                sys.exit(0)
+            sys.exit(0 if reproduce(Path(args[0])) else 1)
         except ConfigError as err:
             sys.exit(f"error: {err}")
-        sys.exit(0 if ok else 1)
     app()

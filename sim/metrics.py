@@ -59,6 +59,8 @@ def summary(model) -> dict:
     exploited = out["victims_exploited_mean"]
     out["known_share"] = out["identified_per_year"] / exploited if exploited else float("nan")
     identified = out["identified_per_year"]
+    out["retrafficked_per_identified"] = (out["retrafficked_per_year"] / identified
+                                          if identified else float("nan"))
     out["identified_domestic_share"] = (out["identified_domestic_per_year"] / identified
                                         if identified else float("nan"))
     for name in ("groups_active", "traffickers_active"):

@@ -10,6 +10,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 from tqdm import tqdm
 
+from sim.analysis import analyse
 from sim.runs import SUMMARY, finish_sweep, now
 
 
@@ -46,11 +47,14 @@ class SweepCallback(Callback):
 
     def watch(self) -> None:
         with tqdm(total=self.total, unit="job", desc="sweep", file=sys.stderr) as bar:
-            while True:
-                bar.update(min(self.total, self.finished()) - bar.n)
-                if self.stop.wait(0.5):
-                    bar.update(min(self.total, self.finished()) - bar.n)
-                    return
+            while not self.stop.wait(0.5):
+                self.advance(bar)
+            self.advance(bar)
+
+    def advance(self, bar) -> None:
+        done = min(self.total, self.finished())
+        if done > bar.n:
+            bar.update(done - bar.n)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         self.stop.set()
@@ -58,6 +62,8 @@ class SweepCallback(Callback):
             self.watcher.join()
         table = finish_sweep(self.root, self.started, sys.argv[1:])
         print(f"{len(table)} of {self.total} jobs complete; results: {self.root}/runs.parquet")
+        if len(table):
+            print(f"report and figures: {analyse(self.root)}")
         if len(table) < self.total:
             sys.exit(f"error: {self.total - len(table)} jobs did not complete; see "
                      f"{self.root}/manifest.json")

@@ -1,0 +1,38 @@
+# make run   - set up .venv (Python 3.12+) and run the policy-comparison experiment
+# make test  - set up .venv and run the whole test suite (lint included)
+# make bench - the speed benchmark recorded in docs/PERFORMANCE.md
+# make figures - regenerate the README's figure (docs/figures/policy_comparison.png)
+
+PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+	2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench figures clean
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or 3.13 is needed (pyenv: see .python-version)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python -m sim experiment=policy_comparison
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m sim.bench
+
+# the README's figure: the policy comparison on uk_2011, then copied under docs/figures/
+figures: $(BIN)/.installed
+	$(BIN)/python -m sim experiment=policy_comparison hydra.sweep.dir=results/policy_comparison/readme
+	mkdir -p docs/figures
+	cp results/policy_comparison/readme/figures/outcomes.png docs/figures/policy_comparison.png
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,102 @@
+"""Statistics of a sweep: means with confidence intervals, paired differences against a
+reference scenario (common random numbers), multiple-comparison correction, cost per outcome.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Estimate:
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+def mean_ci(x, level: float = 0.95) -> Estimate:
+    """Mean and its Student-t confidence interval across replications."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return Estimate(np.nan, np.nan, np.nan, 0)
+    m = float(x.mean())
+    if n == 1 or np.all(x == x[0]):
+        return Estimate(m, m, m, n)
+    half = stats.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
+    return Estimate(m, m - half, m + half, n)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Scenario minus reference, paired by replication."""
+
+    diff: Estimate
+    p_value: float  # Wilcoxon signed-rank (exact for small n), two-sided
+    effect_size: float  # Cohen's d_z: mean difference / SD of differences
+    relative: float  # mean difference / reference mean
+
+
+def paired(reference, scenario, level: float = 0.95) -> Comparison:
+    a, b = np.asarray(reference, dtype=float), np.asarray(scenario, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("paired samples need one value per replication in both scenarios")
+    d = b - a
+    diff = mean_ci(d, level)
+    if len(d) < 2 or np.all(d == 0):
+        p = 1.0
+    else:
+        p = float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
+    sd = d.std(ddof=1) if len(d) > 1 else 0.0
+    dz = float(d.mean() / sd) if sd > 0 else (0.0 if d.mean() == 0 else np.inf * np.sign(d.mean()))
+    ref = a.mean()
+    return Comparison(diff, p, dz, float(d.mean() / ref) if ref else np.nan)
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (controls the family-wise error rate)."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+@dataclass(frozen=True)
+class CostEffect:
+    extra_cost: float  # GBP a year, scenario minus reference (deterministic)
+    gain: Estimate  # outcome gained a year, paired
+    cost_per_unit: Estimate  # GBP per unit gained; NaN bounds when the gain may be zero
+
+
+def cost_effect(extra_cost: float, gain: Estimate) -> CostEffect:
+    """Cost per unit of outcome gained. The cost is fixed by the policy, so the interval of
+    the ratio follows from the interval of the gain; it is unbounded when that interval
+    includes zero."""
+    if gain.mean <= 0 or not np.isfinite(gain.mean):
+        return CostEffect(extra_cost, gain, Estimate(np.nan, np.nan, np.nan, gain.n))
+    ratio = extra_cost / gain.mean
+    if gain.low > 0:
+        bounds = sorted((extra_cost / gain.high, extra_cost / gain.low))
+    else:
+        bounds = [np.nan, np.nan]
+    return CostEffect(extra_cost, gain, Estimate(ratio, bounds[0], bounds[1], gain.n))
+
+
+def frontier(costs, gains) -> list[int]:
+    """Indices of the scenarios on the efficient frontier: no other scenario costs as little
+    or less and gains more (ordered by cost)."""
+    points = sorted(range(len(costs)), key=lambda i: (costs[i], -gains[i]))
+    best, chosen = -np.inf, []
+    for i in points:
+        if gains[i] > best:
+            chosen.append(i)
+            best = gains[i]
+    return chosen

@@ -1,0 +1,116 @@
+"""A finished sweep read back from its folder: which parameter varied, its levels in order,
+the reference level, the runs table and the weekly series of every job."""
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.config import Config, ConfigError
+
+OUTCOMES = {  # key: (label, unit, +1 if more is better)
+    "identified_per_year": ("Victims identified", "victims / year", 1),
+    "identified_border_per_year": ("Identified at the border", "victims / year", 1),
+    "exploitation_weeks_per_year": ("Exploitation", "victim-weeks / year", -1),
+    "retrafficked_per_identified": ("Re-trafficked per victim identified", "ratio", -1),
+    "traffickers_arrested_per_year": ("Traffickers arrested", "people / year", 1),
+    "groups_dismantled_per_year": ("Groups dismantled", "groups / year", 1),
+    "recruited_per_year": ("Newly recruited", "victims / year", -1),
+    "retrafficked_per_year": ("Re-trafficked", "victims / year", -1),
+    "harm_gbp_per_year": ("Harm (Home Office cost per victim)", "GBP / year", -1),
+}
+
+
+@dataclass
+class Sweep:
+    root: Path
+    runs: pd.DataFrame
+    factor: str | None  # the varied parameter ("scenario" when several vary together)
+    numeric: bool
+    levels: list
+    reference: object
+
+    @classmethod
+    def load(cls, root) -> "Sweep":
+        root = Path(root)
+        table = root / "runs.parquet"
+        if not table.exists():
+            raise ConfigError(f"{root}: no runs.parquet; give the folder of a finished sweep")
+        runs = pd.read_parquet(table)
+        if runs.empty:
+            raise ConfigError(f"{root}/runs.parquet has no complete job to analyse")
+        runs["harm_gbp_per_year"] = runs["harm_gbp"] / (runs["policy_weeks"] / 52)
+        keys = [c for c in runs.columns[1:list(runs.columns).index("seed")] if c != "replication"]
+        varied = [k for k in keys if runs[k].nunique() > 1]
+        if len(varied) == 1:
+            factor = varied[0]
+            runs["scenario"] = runs[factor]
+        elif varied:  # several parameters vary together: each combination is a scenario
+            factor = "scenario"
+            runs["scenario"] = runs[varied].astype(str).apply(
+                lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1)
+        else:
+            factor = None
+            runs["scenario"] = runs.get("policy", "run")
+        numeric = factor not in (None, "scenario") and pd.api.types.is_numeric_dtype(
+            runs["scenario"])
+        levels = ordered_levels(root, factor, runs["scenario"], numeric)
+        return cls(root, runs, factor, numeric, levels, reference_level(factor, levels, numeric))
+
+    def values(self, level, key: str) -> np.ndarray:
+        """``key`` for one level, ordered by replication (so levels pair up)."""
+        rows = self.runs[self.runs["scenario"] == level].sort_values("replication")
+        return rows[key].to_numpy(dtype=float)
+
+    def paired_replications(self) -> bool:
+        counts = {tuple(self.runs[self.runs["scenario"] == lv]["replication"].sort_values())
+                  for lv in self.levels}
+        return len(counts) == 1
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """Every job's weekly series, with its scenario and replication."""
+        frames = []
+        for _, job in self.runs.iterrows():
+            path = self.root / job["job"] / "timeseries.parquet"
+            if path.exists():
+                df = pd.read_parquet(path)
+                df["scenario"], df["replication"] = job["scenario"], job["replication"]
+                frames.append(df)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def label(self, level) -> str:
+        if self.numeric:
+            return f"{self.factor.rsplit('.', 1)[-1]} = {level:g}"
+        return str(level)
+
+
+def ordered_levels(root: Path, factor, values: pd.Series, numeric: bool) -> list:
+    found = list(dict.fromkeys(values))
+    if numeric:
+        return sorted(found)
+    swept = root / "multirun.yaml"
+    if factor and swept.exists():
+        params = OmegaConf.load(swept).hydra.sweeper.get("params") or {}
+        listed = str(params.get(factor, "")).split(",")
+        order = {v.strip(): i for i, v in enumerate(listed)}
+        return sorted(found, key=lambda v: (order.get(str(v), len(order)), str(v)))
+    return sorted(found, key=str)
+
+
+def reference_level(factor, levels: list, numeric: bool):
+    """What the others are compared with: 'baseline', or the status-quo default of the swept
+    parameter when it is among the levels, else the first level."""
+    if "baseline" in levels:
+        return "baseline"
+    if numeric:
+        try:
+            default = OmegaConf.select(OmegaConf.structured(Config), factor)
+        except Exception:
+            default = None
+        if default in levels:
+            return default
+    return levels[0]

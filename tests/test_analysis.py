@@ -1,0 +1,97 @@
+"""Statistics checked on synthetic data with known answers; the analysis of a real sweep."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.stats import cost_effect, frontier, holm, mean_ci, paired
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_confidence_intervals_cover_the_true_mean_about_95_percent_of_the_time():
+    rng = np.random.default_rng(1)
+    hits = []
+    for _ in range(4000):
+        e = mean_ci(rng.normal(10, 3, size=10))
+        hits.append(e.low <= 10 <= e.high)
+    assert 0.935 <= np.mean(hits) <= 0.965
+
+
+def test_the_paired_test_detects_a_known_shift_and_not_a_null_one():
+    rng = np.random.default_rng(2)
+    detected, false_alarms = 0, 0
+    for _ in range(400):
+        common = rng.normal(100, 20, size=12)  # common random numbers: shared noise
+        base = common + rng.normal(0, 1, 12)
+        shifted = common + 2 + rng.normal(0, 1, 12)
+        null = common + rng.normal(0, 1, 12)
+        detected += paired(base, shifted).p_value < 0.05
+        false_alarms += paired(base, null).p_value < 0.05
+    assert detected / 400 > 0.9
+    assert false_alarms / 400 < 0.08
+    c = paired([1, 2, 3, 4], [3, 4, 5, 6])
+    assert c.diff.mean == 2 and c.relative == pytest.approx(2 / 2.5)
+
+
+def test_holm_adjusts_as_the_textbook_does():
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+
+
+def test_cost_per_unit_and_the_frontier():
+    gain = mean_ci([90, 100, 110])
+    ce = cost_effect(1000.0, gain)
+    assert ce.cost_per_unit.mean == pytest.approx(10)
+    assert ce.cost_per_unit.low < 10 < ce.cost_per_unit.high
+    assert np.isnan(cost_effect(1000.0, mean_ci([-5, 0, 8])).cost_per_unit.low)
+    assert frontier([1, 2, 3, 4], [5, 4, 9, 8]) == [0, 2]
+
+
+def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
+    quick = ["world=toy", "burn_in_weeks=8", "policy_weeks=26"]
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "--multirun", *quick, "policy=baseline,enforcement",
+         "replication=0,1,2", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}"],
+        cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "report and figures" in done.stdout
+    for name in ("outcomes", "timeseries", "displacement", "enforcement", "cost_effectiveness"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 10_000
+        assert (tmp_path / "figures" / f"{name}.svg").exists()
+    report = (tmp_path / "report.md").read_text()
+    assert "Reference: **baseline**" in report and "![outcomes](figures/outcomes.png)" in report
+    comparisons = pd.read_csv(tmp_path / "comparisons.csv")
+    assert set(comparisons["scenario"]) == {"enforcement"}
+    arrests = comparisons.set_index("outcome").loc["traffickers_arrested_per_year"]
+    assert arrests["difference"] > 0
+    costs = pd.read_csv(tmp_path / "cost_effectiveness.csv")
+    assert (costs["extra_cost_gbp"] == 6e6).all()
+    # re-running the analysis alone gives the same tables
+    (tmp_path / "report.md").unlink()
+    again = subprocess.run([sys.executable, "-m", "sim", "analyse", str(tmp_path)], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert again.returncode == 0 and (tmp_path / "report.md").exists()
+    pd.testing.assert_frame_equal(comparisons, pd.read_csv(tmp_path / "comparisons.csv"))
+
+
+def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
+    from sim.analysis.sweep import Sweep
+    rows = [{"job": f"j{lv}-{k}", "policy.care.support_gbp": lv, "replication": k, "seed": 0,
+             "run_seed": k, "harm_gbp": 1.0, "policy_weeks": 52, "annual_cost_gbp": lv}
+            for lv in (0.0, 2e6, 6e6) for k in range(3)]
+    pd.DataFrame(rows).to_parquet(tmp_path / "runs.parquet")
+    sweep = Sweep.load(tmp_path)
+    assert sweep.numeric and sweep.levels == [0.0, 2e6, 6e6] and sweep.reference == 2e6
+    json.dumps(sweep.levels)
+
+
+def test_analyse_names_a_folder_that_is_not_a_sweep(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sim", "analyse", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "no runs.parquet" in done.stderr
+    assert "Traceback" not in done.stderr
