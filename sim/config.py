@@ -113,7 +113,8 @@ class Groups:
 
 @dataclass
 class RouteChoice:
-    paths: int = param(4, lo=1, doc="candidate routes per source and region (k shortest)")
+    paths: int = param(8, lo=1, doc="most candidate routes per source and region, cheapest "
+                       "first (one per entry point)")
     loss_gbp: float = param(20000.0, lo=0, unit="GBP",
                             doc="what a group expects to lose when a crossing is detected")
     week_gbp: float = param(300.0, lo=0, unit="GBP/person-week", doc="cost of time on the road")
@@ -174,6 +175,9 @@ class Enforcement:
 
 @dataclass
 class Care:
+    adult_referral: float = param(
+        0.5, lo=0, hi=1, source="tuned: 1,746 NRM referrals against 2,744 known in 2013 (NCA)",
+        doc="identified adults who consent to an NRM referral (minors are always referred)")
     rg_weeks: int = param(1, lo=0, unit="weeks", source="NRM target: 5 working days")
     rg_positive: float = param(0.8, lo=0, hi=1, source="Home Office NRM statistics")
     cg_min_weeks: int = param(5, lo=0, unit="weeks", source="NRM: at least 30 days")
@@ -183,8 +187,8 @@ class Care:
     stay_weeks: int = param(7, lo=1, unit="weeks", source="45-day recovery period")
     max_queue_weeks: int = param(4, lo=0, unit="weeks", doc="wait before going without support")
     cost_per_victim_week_gbp: float = param(
-        825.0, lo=1e-9, unit="GBP",
-        source="GBP 2m/year for 378 supported in 2011-12 (7-week stays)")
+        756.0, lo=1e-9, unit="GBP",
+        source="GBP 2m/year / (378 supported in 2011-12 x 7-week stays)")
     training_half_gbp: float = param(1.0e6, lo=1e-9, unit="GBP/year")
     training_max_gain: float = param(1.0, lo=0, doc="largest relative rise in identification")
     retrafficking_supported: float = param(0.001, lo=0, hi=1, unit="1/week")

@@ -19,6 +19,7 @@ def observe(model) -> dict:
     row = {"week": model.week, "policy_in_force": int(model.week >= model.policy_week)}
     row |= {f"victims_{state.label}": model.count(state) for state in State}
     row |= {name: tally[name] for name in EVENTS}
+    row["victim_weeks_total"] = model.totals["exploitation_weeks"]  # cumulative harm measure
     row |= {f"identified_{c}": tally[f"identified_{c}"] for c in CHANNELS}
     row["identified"] = sum(row[f"identified_{c}"] for c in CHANNELS)
     for entry in model.checkpoints:

@@ -310,6 +310,7 @@ class TraffickingModel(Model):
         group = spare[self.rng.integers(len(spare))]
         group.load += 1
         victim.times_trafficked += 1
+        victim.supported = False
         victim.node = group.region
         self.exploit_victim(victim, group)
         self.tally["retrafficked"] += 1
@@ -327,6 +328,7 @@ class TraffickingModel(Model):
         region = regions[self.rng.choice(len(regions), p=weight / weight.sum())]
         group = CrimeGroup(self, len(self.groups), source, region)
         self.groups.append(group)
+        self.ties_changed = True  # the tie matrix gains a row
         self.beliefs.add_group()
         self.intel = np.append(self.intel, 0.0)
         shape = cfg.groups
@@ -378,15 +380,15 @@ class TraffickingModel(Model):
         for v in list(member.victims):
             self.identify_victim(v, channel)
         self.tally["traffickers_arrested"] += 1
-        member.group.lose(member)
+        member.group.lose(member, channel)
 
-    def dismantle(self, group: CrimeGroup) -> None:
+    def dismantle(self, group: CrimeGroup, channel: str) -> None:
         """The group is gone: its victims are found in the collapse, its members disperse."""
         group.active = False
         self.tally["groups_dismantled"] += 1
         for member in group.everyone():
             for v in list(member.victims):
-                self.identify_victim(v, "nca")
+                self.identify_victim(v, channel)
             self.untie(member)
             member.leave()
         group.members = {role: [] for role in Role}
@@ -482,6 +484,6 @@ class TraffickingModel(Model):
                 if v.state is state and v.since == since]
 
     def record(self) -> None:
-        self.totals.update(self.tally)
+        self.totals.update(self.tally)  # before observing: the row reads running totals too
         self.row = metrics.observe(self)
         self.datacollector.collect(self)

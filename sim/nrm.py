@@ -18,7 +18,12 @@ class NationalReferralMechanism:
         self.cg_credit = 0.0
 
     def refer(self, victim) -> None:
+        """An identified victim is referred, if a minor or a consenting adult."""
         m = self.model
+        if not victim.minor and m.random.random() >= m.cfg.care.adult_referral:
+            victim.nrm = "not_referred"
+            m.go_unsupported(victim)
+            return
         victim.nrm = "referred"
         victim.enter(State.IDENTIFIED, m.pool(State.IDENTIFIED))
         m.agenda[m.week + m.cfg.care.rg_weeks, "rg"].append((victim, victim.since))

@@ -56,6 +56,17 @@ def test_invariants_hold_every_week(policy, targeting):
         assert model.count(State.RECOVERED) > 0 and model.totals["support_refused"] > 0
 
 
+@pytest.mark.parametrize("override", ["groups.broker_ties=0", "groups.succession=0",
+                                      "policy.enforcement.nca_units=0", "burn_in_weeks=0",
+                                      "care.uptake=0", "policy.care.support_gbp=0"])
+def test_edge_settings_run_and_keep_the_invariants(override):
+    model = TraffickingModel(toy("policy.enforcement.nca_units=8", override, "policy_weeks=60"),
+                             rng=4)
+    for _ in range(model.cfg.burn_in_weeks + 60):
+        model.step()
+    check_invariants(model)
+
+
 def test_a_victims_time_in_states_adds_up_to_their_time_in_the_model():
     model = run(toy("burn_in_weeks=10", "policy_weeks=50"), 3)
     for v in model.agents_by_type[Victim]:
@@ -69,6 +80,8 @@ def test_default_world_sits_near_the_uk_picture_of_2013():
     s = summary(run(TraffickingModel(rng=2).cfg, 2))
     assert 9_000 <= s["victims_exploited_mean"] <= 14_000
     assert 1_700 <= s["identified_per_year"] <= 3_500
+    assert 1_200 <= s["nrm_referrals_per_year"] <= 2_500  # 1,746 referrals in 2013
+    assert 250 <= s["support_admissions_per_year"] <= 500  # 378 in the contract's first year
     assert 0.15 <= s["known_share"] <= 0.35
     assert 0.15 <= s["identified_domestic_share"] <= 0.35
     assert 100 <= s["groups_active_end"] <= 600

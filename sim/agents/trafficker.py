@@ -85,7 +85,7 @@ class CrimeGroup:
                 m.tie(member, other)
         return member
 
-    def lose(self, member: Trafficker) -> None:
+    def lose(self, member: Trafficker, channel: str) -> None:
         """Remove an arrested member; record the vacancy and let the best-connected take over
         a lost leadership (or, failing succession, the group falls apart)."""
         m = self.model
@@ -96,7 +96,7 @@ class CrimeGroup:
         if member.role is not Role.LEADER:
             self.vacancies.append((member.role, neighbours))
             if not self.size:
-                m.dismantle(self)
+                m.dismantle(self, channel)
             return
         rest = self.everyone()
         if rest and m.random.random() < m.cfg.groups.succession:
@@ -109,7 +109,7 @@ class CrimeGroup:
                 if t is not heir and t.group.active:
                     m.tie(heir, t)
         else:
-            m.dismantle(self)
+            m.dismantle(self, channel)
 
     def fill_vacancies(self) -> None:
         """Each vacancy is filled with probability ``replacement_rate`` a week; the newcomer
