@@ -179,10 +179,12 @@ class Care:
         0.5, lo=0, hi=1, source="tuned: 1,746 NRM referrals against 2,744 known in 2013 (NCA)",
         doc="identified adults who consent to an NRM referral (minors are always referred)")
     rg_weeks: int = param(1, lo=0, unit="weeks", source="NRM target: 5 working days")
-    rg_positive: float = param(0.8, lo=0, hi=1, source="Home Office NRM statistics")
+    rg_positive: float = param(0.8, lo=0, hi=1, source="Home Office NRM statistics",
+                               doc="share of reasonable-grounds decisions that are positive")
     cg_min_weeks: int = param(5, lo=0, unit="weeks", source="NRM: at least 30 days")
     cg_capacity: float = param(50.0, lo=0, unit="decisions/week")
-    cg_positive: float = param(0.6, lo=0, hi=1, source="Home Office NRM statistics, 2023-24")
+    cg_positive: float = param(0.6, lo=0, hi=1, source="Home Office NRM statistics, 2023-24",
+                               doc="share of conclusive-grounds decisions that are positive")
     uptake: float = param(0.5, lo=0, hi=1, doc="RG-positive victims who ask for support")
     stay_weeks: int = param(7, lo=1, unit="weeks", source="45-day recovery period")
     max_queue_weeks: int = param(4, lo=0, unit="weeks", doc="wait before going without support")
@@ -226,7 +228,7 @@ class CarePolicy:
 
 @dataclass
 class Policy:
-    name: str = param("baseline")
+    name: str = param("baseline", doc="the scenario's label in results")
     international: InternationalPolicy = field(default_factory=InternationalPolicy)
     border: BorderPolicy = field(default_factory=BorderPolicy)
     enforcement: EnforcementPolicy = field(default_factory=EnforcementPolicy)

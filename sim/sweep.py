@@ -2,6 +2,7 @@
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -35,6 +36,7 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self.root = Path(config.hydra.sweep.dir)
         self.started = now()
+        self.clock = time.time()
         self.stop = threading.Event()
         self.total = count_jobs(config)
         if self.progress:
@@ -42,8 +44,10 @@ class SweepCallback(Callback):
             self.watcher.start()
 
     def finished(self) -> int:
-        return sum(1 for _ in self.root.glob(f"**/{SUMMARY}")) + sum(
-            1 for _ in self.root.glob("**/error.txt"))
+        """Jobs done in this sweep: summaries written (or found complete) and errors, since
+        the start (a resumed sweep's stale summaries are not counted until checked)."""
+        return sum(p.stat().st_mtime >= self.clock for pattern in (SUMMARY, "error.txt")
+                   for p in self.root.glob(f"**/{pattern}"))
 
     def watch(self) -> None:
         with tqdm(total=self.total, unit="job", desc="sweep", file=sys.stderr) as bar:

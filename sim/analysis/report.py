@@ -37,10 +37,11 @@ def comparison_table(sweep: Sweep) -> pd.DataFrame:
             c = paired(sweep.values(ref, key), sweep.values(lv, key))
             rows.append({"scenario": lv, "outcome": key, "difference": c.diff.mean,
                          "ci_low": c.diff.low, "ci_high": c.diff.high, "relative": c.relative,
-                         "effect_size_dz": c.effect_size, "p_wilcoxon": c.p_value})
+                         "effect_size_dz": c.effect_size, "p_paired_t": c.p_value,
+                         "p_wilcoxon": c.p_wilcoxon})
     table = pd.DataFrame(rows)
     if not table.empty:
-        table["p_holm"] = holm(table["p_wilcoxon"])
+        table["p_holm"] = holm(table["p_paired_t"])
     return table
 
 
@@ -120,11 +121,11 @@ def render(sweep: Sweep, outcomes, comparisons, costs, made: list[Path]) -> str:
     if not comparisons.empty:
         out += ["## Against the reference", "",
                 f"Paired differences (scenario minus {sweep.label(sweep.reference)}, "
-                "replication k against replication k: common random numbers), Wilcoxon "
-                f"signed-rank p-values adjusted by Holm's method over all {len(comparisons)} "
-                "comparisons below, and the effect size d_z (mean difference over the SD of "
-                "the differences). With few replications the smallest attainable p is large: "
-                "read the intervals first.", ""]
+                "replication k against replication k: common random numbers), paired t-test "
+                f"p-values adjusted by Holm's method over all {len(comparisons)} comparisons "
+                "below, and the effect size d_z (mean difference over the SD of the "
+                "differences). `comparisons.csv` also has the Wilcoxon signed-rank p-value of "
+                "each comparison, which does not assume normal differences.", ""]
         rows = [[sweep.label(r.scenario), OUTCOMES[r.outcome][0],
                  ci(r.difference, r.ci_low, r.ci_high),
                  f"{r.relative:+.1%}" if np.isfinite(r.relative) else "n/a",

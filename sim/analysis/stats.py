@@ -35,7 +35,8 @@ class Comparison:
     """Scenario minus reference, paired by replication."""
 
     diff: Estimate
-    p_value: float  # Wilcoxon signed-rank (exact for small n), two-sided
+    p_value: float  # paired t-test, two-sided (consistent with the interval of the difference)
+    p_wilcoxon: float  # Wilcoxon signed-rank, two-sided: the same question without normality
     effect_size: float  # Cohen's d_z: mean difference / SD of differences
     relative: float  # mean difference / reference mean
 
@@ -47,13 +48,16 @@ def paired(reference, scenario, level: float = 0.95) -> Comparison:
     d = b - a
     diff = mean_ci(d, level)
     if len(d) < 2 or np.all(d == 0):
-        p = 1.0
+        p = p_rank = 1.0
+    elif np.all(d == d[0]):  # a constant non-zero shift: no sampling variation at all
+        p, p_rank = 0.0, float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
     else:
-        p = float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
+        p = float(stats.ttest_rel(b, a).pvalue)
+        p_rank = float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
     sd = d.std(ddof=1) if len(d) > 1 else 0.0
     dz = float(d.mean() / sd) if sd > 0 else (0.0 if d.mean() == 0 else np.inf * np.sign(d.mean()))
     ref = a.mean()
-    return Comparison(diff, p, dz, float(d.mean() / ref) if ref else np.nan)
+    return Comparison(diff, p, p_rank, dz, float(d.mean() / ref) if ref else np.nan)
 
 
 def holm(p_values) -> np.ndarray:
