@@ -63,7 +63,8 @@ class TraffickingModel(Model):
         self.nrm = NationalReferralMechanism(self)
         self.beliefs = RiskBeliefs(len(self.entry_index), cfg.routes)
         self.intel = np.zeros(0)
-        self.groups: list[CrimeGroup] = []
+        self.groups: list[CrimeGroup] = []  # every group ever, by index
+        self.active_at = {source: [] for source in cfg.world.sources}  # active groups
         self.ties_changed = True
         self.centrality = {}
         self.centrality_week = -math.inf
@@ -303,7 +304,7 @@ class TraffickingModel(Model):
 
     def retraffic(self, victim: Victim) -> None:
         """Taken back into exploitation by a group recruiting among people of their origin."""
-        groups = [g for g in self.groups if g.active and g.source == victim.origin]
+        groups = self.active_at[victim.origin]
         spare = [g for g in groups if g.load < g.capacity] or groups
         if not spare:
             return
@@ -328,6 +329,7 @@ class TraffickingModel(Model):
         region = regions[self.rng.choice(len(regions), p=weight / weight.sum())]
         group = CrimeGroup(self, len(self.groups), source, region)
         self.groups.append(group)
+        self.active_at[source].append(group)
         self.ties_changed = True  # the tie matrix gains a row
         self.beliefs.add_group()
         self.intel = np.append(self.intel, 0.0)
@@ -343,8 +345,8 @@ class TraffickingModel(Model):
                 if a.role is not Role.LEADER and b.role is not Role.LEADER and (
                         self.random.random() < shape.tie_probability):
                     self.tie(a, b)
-        others = [g for g in self.groups if g.active and g is not group]
-        same = [g for g in others if g.source == source] or others
+        same = [g for g in self.active_at[source] if g is not group] or [
+            g for g in self.groups if g.active and g is not group]
         for _ in range(shape.broker_ties if same else 0):
             other = same[self.rng.integers(len(same))]
             self.tie(self.random.choice(members), self.random.choice(other.everyone()))
@@ -385,6 +387,7 @@ class TraffickingModel(Model):
     def dismantle(self, group: CrimeGroup, channel: str) -> None:
         """The group is gone: its victims are found in the collapse, its members disperse."""
         group.active = False
+        self.active_at[group.source].remove(group)
         self.tally["groups_dismantled"] += 1
         for member in group.everyone():
             for v in list(member.victims):
@@ -417,9 +420,8 @@ class TraffickingModel(Model):
         foreign = np.array([g.active and not cfg.world.sources[g.source].domestic
                             for g in self.groups])
         self.intel[foreign] += self.levers.sharing * cfg.international.sharing_intel
-        active = Counter(g.source for g in self.groups if g.active)
         for source, spec in cfg.world.sources.items():
-            missing = max(0, spec.groups - active[source])
+            missing = max(0, spec.groups - len(self.active_at[source]))
             for _ in range(self.rng.binomial(missing, 1 / cfg.groups.reformation_weeks)):
                 self.found_group(source)
                 self.tally["groups_formed"] += 1
