@@ -47,6 +47,10 @@ def outcomes(sweep: Sweep, folder: Path) -> Path:
             ax.fill_between(x, [e.low for e in est], [e.high for e in est], color="#56B4E9",
                             alpha=0.3, lw=0, label="95% CI")
             ax.plot(x, means, "o-", color="#0072B2", label="mean")
+            if x.min() > 0 and x.max() / x.min() >= 8:  # levels doubling: even spacing
+                ax.set_xscale("log", base=2)
+            ax.set_xticks(x, [f"{v:g}" for v in x])
+            ax.minorticks_off()
             ax.set_xlabel(axis_label(sweep))
         else:
             x = np.arange(len(sweep.levels))
@@ -56,6 +60,9 @@ def outcomes(sweep: Sweep, folder: Path) -> Path:
         ax.set_title(label)
         ax.set_ylabel(unit)
     n = sweep.runs.groupby("scenario").size().min()
+    if sweep.numeric:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2)
     fig.suptitle(f"Outcomes over the policy period, mean and 95% CI ({n} replications)")
     return save(fig, folder, "outcomes")
 
