@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 from scipy import stats as st  # noqa: E402
 
 from sim.analysis.stats import frontier, mean_ci  # noqa: E402
-from sim.analysis.sweep import OUTCOMES, Sweep  # noqa: E402
+from sim.analysis.sweep import OUTCOMES, Sweep, short  # noqa: E402
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies
 PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
@@ -49,7 +49,7 @@ def outcomes(sweep: Sweep, folder: Path) -> Path:
             ax.plot(x, means, "o-", color="#0072B2", label="mean")
             if x.min() > 0 and x.max() / x.min() >= 8:  # levels doubling: even spacing
                 ax.set_xscale("log", base=2)
-            ax.set_xticks(x, [f"{v:g}" for v in x])
+            ax.set_xticks(x, [short(v) for v in x])
             ax.minorticks_off()
             ax.set_xlabel(axis_label(sweep))
         else:
@@ -143,7 +143,7 @@ def displacement(sweep: Sweep, folder: Path) -> Path | None:
     totals = means.sum(axis=1, keepdims=True)
     shares = np.divide(means, totals, out=np.zeros_like(means), where=totals > 0)
     x = np.arange(len(sweep.levels))
-    ticks = [f"{lv:g}" if sweep.numeric else str(lv) for lv in sweep.levels]
+    ticks = [short(lv) if sweep.numeric else str(lv) for lv in sweep.levels]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     bottom = np.zeros(len(x))
     for i, entry in enumerate(entries):
@@ -175,26 +175,38 @@ def cost_effectiveness(sweep: Sweep, table, folder: Path) -> Path | None:
     """Extra annual cost against outcome gained, with the efficient frontier."""
     if table is None or table.empty:
         return None
-    gains = [("exploitation_averted", "Exploitation averted", "victim-weeks / year"),
-             ("identified_gained", "Extra victims identified", "victims / year")]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
+    gains = [("exploitation_averted", "Exploitation averted", "victim-weeks / year", 1),
+             ("identified_gained", "Extra victims identified", "victims / year", 1),
+             ("harm_averted_gbp", "Harm averted (GBP 329k a victim)", "GBP million / year", 1e6)]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), constrained_layout=True)
     colour = colours(sweep)
-    for ax, (key, title, unit) in zip(axes, gains, strict=True):
+    for ax, (key, title, unit, scale) in zip(axes, gains, strict=True):
         rows = table[table["gain"] == key]
         cost = rows["extra_cost_gbp"].to_numpy() / 1e6
-        mean = rows["gain_mean"].to_numpy()
+        mean = rows["gain_mean"].to_numpy() / scale
         for (_, r), c, m in zip(rows.iterrows(), cost, mean, strict=True):
-            ax.errorbar(c, m, yerr=[[m - r["gain_low"]], [r["gain_high"] - m]], fmt="o",
-                        color=colour[r["scenario"]], capsize=3, ms=7, label=str(r["scenario"]))
-            ax.annotate(sweep.label(r["scenario"]), (c, m), xytext=(5, 5),
-                        textcoords="offset points", fontsize=8)
+            low, high = r["gain_low"] / scale, r["gain_high"] / scale
+            ax.errorbar(c, m, yerr=[[m - low], [high - m]], fmt="o",
+                        color=colour[r["scenario"]], capsize=3, ms=7,
+                        label=sweep.label(r["scenario"]))
+            if not sweep.numeric:
+                ax.annotate(sweep.label(r["scenario"]), (c, m), xytext=(5, 5),
+                            textcoords="offset points", fontsize=8)
+        ref = sweep.reference  # the origin of the plane
+        ax.plot(0, 0, "o", color=colour[ref], ms=7, label=f"{sweep.label(ref)} (reference)")
+        cost, mean = np.append(cost, 0.0), np.append(mean, 0.0)
         on = frontier(list(cost), list(mean))
         ax.plot(cost[on], mean[on], color="#555555", lw=1, ls=":", label="efficient frontier")
         ax.axhline(0, color="#999999", lw=0.8)
+        if key == "harm_averted_gbp":  # above this line the policy saves more than it costs
+            edge = np.array([min(cost.min(), 0), max(cost.max(), 0)])
+            ax.plot(edge, edge, color="#D55E00", lw=0.8, ls="--", label="harm averted = cost")
         ax.set_xlabel(f"extra cost over {sweep.label(sweep.reference)} (GBP million / year)")
         ax.set_ylabel(unit)
         ax.set_title(title)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 7))
+    legend = {}
+    for ax in axes:
+        legend |= {label: h for h, label in zip(*ax.get_legend_handles_labels(), strict=True)}
+    fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncol=min(len(legend), 5))
     fig.suptitle("Cost-effectiveness against the reference (paired mean and 95% CI)")
     return save(fig, folder, "cost_effectiveness")

@@ -84,8 +84,16 @@ class Sweep:
 
     def label(self, level) -> str:
         if self.numeric:
-            return f"{self.factor.rsplit('.', 1)[-1]} = {level:g}"
+            return f"{self.factor.rsplit('.', 1)[-1]} = {short(level)}"
         return str(level)
+
+
+def short(value: float) -> str:
+    """A level as people write it: 4m, 250k, 1.5."""
+    for size, suffix in ((1e6, "m"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
 
 
 def ordered_levels(root: Path, factor, values: pd.Series, numeric: bool) -> list:
