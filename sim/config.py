@@ -160,7 +160,7 @@ class Border:
 
 @dataclass
 class Enforcement:
-    operation_weeks: int = param(12, lo=1, unit="weeks")
+    operation_weeks: int = param(12, lo=1, unit="weeks", doc="mean length of an operation")
     intel_threshold: float = param(0.3, lo=0, unit="intel", doc="to open an operation")
     success_rate: float = param(1.5, lo=0, unit="1/intel",
                                 doc="kappa in P(success) = 1 - exp(-kappa x intel)")

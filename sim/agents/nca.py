@@ -8,7 +8,8 @@ from mesa import Agent
 class NCAUnit(Agent):
     """Runs one operation at a time against one group, chosen from intelligence by a strategy.
 
-    An operation lasts ``operation_weeks`` and succeeds with 1 - exp(-kappa x intel) at its end.
+    An operation lasts 1 + Poisson(``operation_weeks`` - 1) weeks (so units fall out of step)
+    and succeeds with 1 - exp(-kappa x intel) at its end.
     Success arrests each member with probability ``arrest`` (the leader surely under
     ``leader_first``, the most central member surely under ``central``), frees the victims the
     arrested held and wipes the group's file.
@@ -25,7 +26,7 @@ class NCAUnit(Agent):
             self.target = m.choose_target(m.levers.targeting)
             if self.target is not None:
                 self.target.targeted = True
-                self.until = m.week + m.cfg.enforcement.operation_weeks
+                self.until = m.week + 1 + m.rng.poisson(m.cfg.enforcement.operation_weeks - 1)
         elif m.week >= self.until:
             self.conclude()
 
