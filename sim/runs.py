@@ -12,6 +12,7 @@ import platform
 import subprocess
 import sys
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -52,9 +53,19 @@ def write_atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
+@cache
+def code_hash() -> str:
+    """A hash of the model's source: results depend on the code as much as on the config."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def fingerprint(config: Config) -> str:
-    """A hash of every parameter: a finished job is reused only for the very same config."""
-    text = OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=True)
+    """A hash of every parameter and of the code: a finished job is reused only for the very
+    same config run by the very same model."""
+    text = OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=True) + code_hash()
     return hashlib.sha256(text.encode()).hexdigest()
 
 
