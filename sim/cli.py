@@ -2,8 +2,8 @@
 
 import contextlib
 import os
-import shutil
 import sys
+import traceback
 from pathlib import Path
 
 import hydra
@@ -12,11 +12,16 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import analyse
 from sim.config import CONFIG_DIR, ConfigError
-from sim.runs import reproduce, run_job, to_config
+from sim.runs import ERROR, SERIES, SUMMARY, job_dirname, reproduce, run_job, to_config
 from sim.settings import register_schema
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
                "analyse": "python -m sim analyse <sweep folder>"}
+
+# resolvers of configs/config.yaml; registered on import, since launchers import this module
+# in their workers to run the task function
+OmegaConf.register_new_resolver("cpus", os.cpu_count, replace=True)
+OmegaConf.register_new_resolver("jobdir", job_dirname, replace=True)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -24,45 +29,54 @@ def app(cfg: DictConfig) -> float | None:
     """One job: check the config, run the model, write the job's folder."""
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
-    overrides = list(hc.overrides.task)
+    multirun = hc.mode.name == "MULTIRUN"
     try:
-        refuse_unsafe(overrides)
+        refuse_unsafe([*hc.overrides.task, *hc.overrides.hydra])
         config = to_config(cfg)
     except ConfigError as err:
-        return give_up(err, out, multirun=hc.mode.name == "MULTIRUN")
-    record = run_job(config, out, overrides)
-    if hc.mode.name == "RUN":
+        return give_up(f"invalid: {err}", out, multirun)
+    try:
+        record = run_job(config, out, list(hc.overrides.task))
+    except Exception as err:
+        if not multirun:
+            raise
+        # one job's crash must not cost the sweep its other jobs: record it and go on
+        (out / "sim.log").open("a").write(traceback.format_exc())
+        return give_up(f"failed: {type(err).__name__}: {err}", out, multirun)
+    if not multirun:
         print(f"results: {out}")
     return record["metrics"]["identified_per_year"]
 
 
 def refuse_unsafe(overrides: list[str]) -> None:
     for o in overrides:
-        if o.startswith(("+", "~")):
+        key = o.split("=", 1)[0]
+        if key.startswith(("+", "~")):
             raise ConfigError(f"{o}: adding or deleting keys is not allowed; every parameter "
                               "already has a key in the schema (python -m sim --cfg job)")
-        if "_target_" in o:
+        if "_target_" in key:
             raise ConfigError(f"{o}: configs cannot name code to run")
 
 
-def give_up(err: ConfigError, out: Path, multirun: bool) -> None:
-    """A user error: one line, nothing half-written left behind."""
+def give_up(why: str, out: Path, multirun: bool) -> None:
+    """A job that cannot run: one line, and nothing half-written or stale left behind."""
+    print(f"error: {why.removeprefix('invalid: ')}", file=sys.stderr)
+    for stale in (out / SUMMARY, out / SERIES):
+        stale.unlink(missing_ok=True)
+    for name in ("config.yaml", "hydra.yaml", "overrides.yaml"):
+        (out / ".hydra" / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (out / ".hydra").rmdir()
     if multirun:  # the sweep goes on; the job's folder keeps only the reason
-        shutil.rmtree(out / ".hydra", ignore_errors=True)
-        (out / "error.txt").write_text(f"{err}\n")
-        print(f"error: {err}", file=sys.stderr)
+        (out / ERROR).write_text(f"{why}\n")
         return None
-    shutil.rmtree(out / ".hydra", ignore_errors=True)
-    for leftover in (out / "sim.log", out / "error.txt"):
-        leftover.unlink(missing_ok=True)
+    (out / "sim.log").unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         out.rmdir()
-    print(f"error: {err}", file=sys.stderr)
     sys.exit(2)
 
 
 def main() -> None:
-    OmegaConf.register_new_resolver("cpus", os.cpu_count, replace=True)
     register_schema()
     if len(sys.argv) > 1 and sys.argv[1] in SUBCOMMANDS:
         name, args = sys.argv[1], sys.argv[2:]

@@ -44,7 +44,7 @@ def summary(model) -> dict:
     policy = df[df["policy_in_force"] == 1]
     years = len(policy) / 52 if len(policy) else float("nan")
     cfg = model.cfg
-    out = {"policy": cfg.policy.name, "world": cfg.world.name, "weeks": int(model.week),
+    out = {"policy_name": cfg.policy.name, "world_name": cfg.world.name, "weeks": int(model.week),
            "policy_weeks": len(policy)}
     per_year = [*EVENTS, "identified", *(f"identified_{c}" for c in CHANNELS),
                 *(c for c in df.columns if c.startswith(("crossings_", "detections_")))]

@@ -362,6 +362,8 @@ class TraffickingModel(Model):
         return self.routes.paths[group.source, group.region][0].nodes[1]
 
     def tie(self, a, b) -> None:
+        if self.criminal_network.has_edge(a, b):
+            return
         self.criminal_network.add_edge(a, b)
         if a.group is not b.group:
             for x, y in ((a.group, b.group), (b.group, a.group)):
@@ -418,7 +420,7 @@ class TraffickingModel(Model):
                 group.fill_vacancies()
         self.intel *= 1 - cfg.enforcement.intel_decay
         foreign = np.array([g.active and not cfg.world.sources[g.source].domestic
-                            for g in self.groups])
+                            for g in self.groups], dtype=bool)
         self.intel[foreign] += self.levers.sharing * cfg.international.sharing_intel
         for source, spec in cfg.world.sources.items():
             missing = max(0, spec.groups - len(self.active_at[source]))

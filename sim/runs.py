@@ -9,8 +9,10 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
@@ -24,6 +26,8 @@ from sim.metrics import summary, timeseries
 from sim.model import TraffickingModel
 
 SUMMARY = "summary.json"
+SERIES = "timeseries.parquet"
+ERROR = "error.txt"  # a job that could not run: its first line says why
 PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core",
             "omegaconf", "hydra-joblib-launcher", "hydra-submitit-launcher", "matplotlib")
 
@@ -64,7 +68,8 @@ def code_hash() -> str:
 
 def fingerprint(config: Config) -> str:
     """A hash of every parameter and of the code: a finished job is reused only for the very
-    same config run by the very same model."""
+    same config run by the very same model (the sweep's bookkeeping keys aside)."""
+    config = replace(config, replications=1, sweep="")
     text = OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=True) + code_hash()
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -78,7 +83,7 @@ def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
             os.utime(done)  # seen by this sweep: counts as done for its progress bar
             return record
     series, metrics = simulate(config)
-    write_atomic(out / "timeseries.parquet", lambda p: series.to_parquet(p, index=False))
+    write_atomic(out / SERIES, lambda p: series.to_parquet(p, index=False))
     record = {"overrides": overrides, "seed": config.seed, "replication": config.replication,
               "run_seed": run_seed(config), "config_sha256": fingerprint(config),
               "metrics": metrics}
@@ -89,11 +94,22 @@ def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
 # --- a sweep's folder ------------------------------------------------------------------------
 
 
-def job_folders(root: Path) -> list[Path]:
-    """Every job folder under ``root`` (with Hydra's saved config, or the reason it failed)."""
+def job_folders(root: Path, since: float | None = None) -> list[Path]:
+    """Every job folder under ``root`` (with Hydra's saved config, or the reason it failed);
+    with ``since`` (a time.time()), only the jobs a sweep started then has run or checked."""
     root = Path(root)
-    return sorted({p.parent.parent for p in root.rglob(".hydra/config.yaml")}
-                  | {p.parent for p in root.rglob("error.txt")})
+    marks = [*root.rglob(".hydra/config.yaml"), *root.rglob(ERROR)]
+    if since is not None:
+        marks = [p for p in marks if p.stat().st_mtime >= since]
+    return sorted({p.parent.parent if p.name == "config.yaml" else p.parent for p in marks})
+
+
+def job_dirname(overrides: str) -> str:
+    """A job's folder name: its overrides, shortened with a hash when too long for a file name
+    (the full overrides are in the folder's .hydra/overrides.yaml)."""
+    if len(overrides) <= 120:
+        return overrides
+    return f"{overrides[:80]}-{hashlib.sha256(overrides.encode()).hexdigest()[:12]}"
 
 
 def parse_override(text: str) -> tuple[str, str | int | float]:
@@ -107,10 +123,10 @@ def parse_override(text: str) -> tuple[str, str | int | float]:
     return key, value
 
 
-def gather(root: Path) -> pd.DataFrame:
-    """One row per complete job: its varied parameters, replication, seeds, summary metrics."""
+def gather(root: Path, since: float | None = None) -> pd.DataFrame:
+    """One row per complete job: its parameters, replication, seeds, summary metrics."""
     rows = []
-    for folder in job_folders(root):
+    for folder in job_folders(root, since):
         if not (folder / SUMMARY).exists():
             continue
         record = json.loads((folder / SUMMARY).read_text())
@@ -147,25 +163,26 @@ def git_commit() -> str | None:
 
 
 def job_status(folder: Path) -> str:
-    if (folder / SUMMARY).exists():
-        return "complete"
-    failed = folder / "error.txt"
-    return f"invalid: {failed.read_text().strip()}" if failed.exists() else "incomplete"
+    """complete, invalid: <why> (bad input), failed: <error> (a crash), or incomplete."""
+    if (folder / ERROR).exists():
+        return (folder / ERROR).read_text().splitlines()[0]
+    return "complete" if (folder / SUMMARY).exists() else "incomplete"
 
 
-def finish_sweep(root: Path, started: str, argv: list[str]) -> pd.DataFrame:
-    """Gather a sweep's jobs into runs.parquet and runs.csv, and write manifest.json."""
+def finish_sweep(root: Path, started: str, since: float, argv: list[str]) -> dict:
+    """Gather the jobs this sweep ran or checked (not older ones in the same folder) into
+    runs.parquet and runs.csv, and write manifest.json; return the manifest."""
     root = Path(root)
-    table = gather(root)
+    table = gather(root, since)
     write_atomic(root / "runs.parquet", lambda p: table.to_parquet(p, index=False))
     write_atomic(root / "runs.csv", lambda p: table.to_csv(p, index=False))
-    jobs = {str(f.relative_to(root)): job_status(f) for f in job_folders(root)}
-    manifest = {"command": " ".join(["python -m sim", *argv]), "started": started,
+    jobs = {str(f.relative_to(root)): job_status(f) for f in job_folders(root, since)}
+    manifest = {"command": shlex.join(["python", "-m", "sim", *argv]), "started": started,
                 "ended": now(), "git_commit": git_commit(), "versions": versions(),
                 "jobs": jobs, "complete": sum(s == "complete" for s in jobs.values()),
                 "total": len(jobs)}
     write_atomic(root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=1)))
-    return table
+    return manifest
 
 
 def now() -> str:
@@ -177,7 +194,8 @@ def now() -> str:
 
 def reproduce(root: Path, out=sys.stdout) -> bool:
     """Re-run every complete job under ``root`` from its saved config; True if all match."""
-    jobs = [f for f in job_folders(Path(root)) if (f / SUMMARY).exists()]
+    jobs = [f for f in job_folders(Path(root))
+            if (f / SUMMARY).exists() and (f / ".hydra" / "config.yaml").exists()]
     if not jobs:
         raise ConfigError(f"{root}: no complete run (a folder with .hydra/config.yaml and "
                           f"{SUMMARY}) found")
@@ -185,9 +203,12 @@ def reproduce(root: Path, out=sys.stdout) -> bool:
     for folder in jobs:
         saved = json.loads((folder / SUMMARY).read_text())["metrics"]
         config = to_config(OmegaConf.load(folder / ".hydra" / "config.yaml"))
-        _, metrics = simulate(config)
+        series, metrics = simulate(config)
         diff = sorted(k for k in saved.keys() | metrics.keys()
                       if json.dumps(saved.get(k)) != json.dumps(metrics.get(k)))
+        saved_series = folder / SERIES
+        if not saved_series.exists() or not series.equals(pd.read_parquet(saved_series)):
+            diff.insert(0, "timeseries")
         mismatched += bool(diff)
         status = "matches" if not diff else "DIFFERS in " + ", ".join(diff[:5])
         print(f"{folder}: {status}", file=out)

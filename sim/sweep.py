@@ -12,31 +12,36 @@ from omegaconf import DictConfig
 from tqdm import tqdm
 
 from sim.analysis import analyse
-from sim.runs import SUMMARY, finish_sweep, now
+from sim.runs import ERROR, SUMMARY, finish_sweep, now
 
 
-def count_jobs(config: DictConfig) -> int:
-    """Jobs in the sweep: the product of the swept values, as the basic sweeper expands them."""
+def count_jobs(config: DictConfig) -> int | None:
+    """Jobs in the sweep: the product of the swept values, as the basic sweeper expands them
+    (None when the sweep uses syntax this count cannot expand)."""
     params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
-    overrides = OverridesParser.create().parse_overrides(
-        params + list(config.hydra.overrides.task))
-    return sum(len(batch) for batch in BasicSweeper.split_arguments(overrides, None))
+    try:
+        overrides = OverridesParser.create().parse_overrides(
+            params + list(config.hydra.overrides.task))
+        return sum(len(batch) for batch in BasicSweeper.split_arguments(overrides, None))
+    except Exception:
+        return None
 
 
 class SweepCallback(Callback):
     """Shows done / total / ETA while jobs run (counting finished job folders, so it works
-    with any launcher) and gathers runs.parquet, runs.csv and manifest.json at the end."""
+    with any launcher); at the end gathers this sweep's jobs into runs.parquet, runs.csv and
+    manifest.json, analyses them, and fails the command if any job did not complete."""
 
     def __init__(self, progress: bool = True):
         self.progress = progress
+        self.watcher = None
 
     def __getstate__(self):  # launchers pickle callbacks to their workers: leave the thread
-        return {"progress": self.progress}
+        return {"progress": self.progress, "watcher": None}
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self.root = Path(config.hydra.sweep.dir)
-        self.started = now()
-        self.clock = time.time()
+        self.started, self.clock = now(), time.time()
         self.stop = threading.Event()
         self.total = count_jobs(config)
         if self.progress:
@@ -46,7 +51,7 @@ class SweepCallback(Callback):
     def finished(self) -> int:
         """Jobs done in this sweep: summaries written (or found complete) and errors, since
         the start (a resumed sweep's stale summaries are not counted until checked)."""
-        return sum(p.stat().st_mtime >= self.clock for pattern in (SUMMARY, "error.txt")
+        return sum(p.stat().st_mtime >= self.clock for pattern in (SUMMARY, ERROR)
                    for p in self.root.glob(f"**/{pattern}"))
 
     def watch(self) -> None:
@@ -56,18 +61,22 @@ class SweepCallback(Callback):
             self.advance(bar)
 
     def advance(self, bar) -> None:
-        done = min(self.total, self.finished())
+        done = self.finished() if self.total is None else min(self.total, self.finished())
         if done > bar.n:
             bar.update(done - bar.n)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         self.stop.set()
-        if self.progress:
+        if self.watcher is not None:
             self.watcher.join()
-        table = finish_sweep(self.root, self.started, sys.argv[1:])
-        print(f"{len(table)} of {self.total} jobs complete; results: {self.root}/runs.parquet")
-        if len(table):
-            print(f"report and figures: {analyse(self.root)}")
-        if len(table) < self.total:
-            sys.exit(f"error: {self.total - len(table)} jobs did not complete; see "
-                     f"{self.root}/manifest.json")
+        manifest = finish_sweep(self.root, self.started, self.clock, sys.argv[1:])
+        done, total = manifest["complete"], max(manifest["total"], self.total or 0)
+        print(f"{done} of {total} jobs complete; results: {self.root}/runs.parquet")
+        if done:
+            try:
+                print(f"report and figures: {analyse(self.root)}")
+            except Exception as err:  # the tables stand; say why the report could not
+                sys.exit(f"error: analysis failed ({type(err).__name__}: {err}); "
+                         f"the tables in {self.root} are complete")
+        if done < total:
+            sys.exit(f"error: {total - done} jobs did not complete; see {self.root}/manifest.json")

@@ -48,6 +48,12 @@ def check_invariants(model: TraffickingModel) -> None:
         else:
             assert g.size == 0
     assert model.criminal_network.number_of_nodes() == sum(g.size for g in model.groups)
+    ties = {}
+    for a, b in model.criminal_network.edges:
+        if a.group is not b.group:
+            for x, y in ((a.group, b.group), (b.group, a.group)):
+                ties[x, y] = ties.get((x, y), 0) + 1
+    assert ties == {(g, other): n for g in model.groups for other, n in g.allies.items()}
     places = model.levers.support_places
     assert by_state[State.IN_SUPPORT] <= places or model.tally["support_admissions"] == 0
     assert len(model.nrm.queue) == by_state[State.SUPPORT_QUEUE]

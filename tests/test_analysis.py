@@ -41,6 +41,17 @@ def test_the_paired_test_detects_a_known_shift_and_not_a_null_one():
 
 def test_holm_adjusts_as_the_textbook_does():
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(holm([0.01, np.nan, 0.04]), [0.02, np.nan, 0.04])
+
+
+def test_degenerate_samples_give_no_false_certainty():
+    one = mean_ci([270.0])
+    assert one.mean == 270 and np.isnan(one.low) and np.isnan(one.high)
+    constant = paired([1.0, 2.0], [4.0, 5.0])  # the same shift twice: no spread to test
+    assert constant.diff.mean == 3 and np.isnan(constant.p_value)
+    assert np.isnan(constant.effect_size)
+    with_nan = paired([1, 2, np.nan, 4, 5], [2, 3, 5, 6, 8])  # the NaN pair is dropped
+    assert with_nan.diff.n == 4 and np.isfinite(with_nan.p_value)
 
 
 def test_cost_per_unit_and_the_frontier():
@@ -85,9 +96,15 @@ def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
              "run_seed": k, "harm_gbp": 1.0, "policy_weeks": 52, "annual_cost_gbp": lv}
             for lv in (0.0, 2e6, 6e6) for k in range(3)]
     pd.DataFrame(rows).to_parquet(tmp_path / "runs.parquet")
+    for row in rows:
+        (tmp_path / row["job"]).mkdir()
+        overrides = [f"policy.care.support_gbp={row['policy.care.support_gbp']}",
+                     f"replication={row['replication']}"]
+        (tmp_path / row["job"] / "summary.json").write_text(json.dumps({"overrides": overrides}))
     sweep = Sweep.load(tmp_path)
-    assert sweep.numeric and sweep.levels == [0.0, 2e6, 6e6] and sweep.reference == 2e6
-    json.dumps(sweep.levels)
+    assert sweep.factor == "policy.care.support_gbp" and sweep.numeric
+    assert sweep.levels == [0.0, 2e6, 6e6] and sweep.reference == 2e6
+    assert sweep.paired_replications()
 
 
 def test_analyse_names_a_folder_that_is_not_a_sweep(tmp_path):

@@ -56,12 +56,19 @@ def test_invariants_hold_every_week(policy, targeting):
         assert model.count(State.RECOVERED) > 0 and model.totals["support_refused"] > 0
 
 
-@pytest.mark.parametrize("override", ["groups.broker_ties=0", "groups.succession=0",
-                                      "policy.enforcement.nca_units=0", "burn_in_weeks=0",
-                                      "care.uptake=0", "policy.care.support_gbp=0"])
-def test_edge_settings_run_and_keep_the_invariants(override):
-    model = TraffickingModel(toy("policy.enforcement.nca_units=8", override, "policy_weeks=60"),
-                             rng=4)
+NO_GROUPS = ("world.sources.east.groups=0", "world.sources.south.groups=0",
+             "world.sources.home.groups=0")
+
+
+@pytest.mark.parametrize("overrides", [
+    ["groups.broker_ties=0"], ["groups.broker_ties=20"], ["groups.succession=0"],
+    ["groups.succession=1", "groups.replacement_rate=1"], ["policy.enforcement.nca_units=0"],
+    ["burn_in_weeks=0"], ["policy_weeks=0"], ["care.uptake=0"], ["policy.care.support_gbp=0"],
+    list(NO_GROUPS), ["world.entry_points.port.detection_probability=1",
+                      "world.entry_points.port.screening_capacity=0"]])
+def test_edge_settings_run_and_keep_the_invariants(overrides):
+    model = TraffickingModel(toy("policy.enforcement.nca_units=8", *overrides,
+                                 "policy_weeks=60"), rng=4)
     for _ in range(model.cfg.burn_in_weeks + 60):
         model.step()
     check_invariants(model)

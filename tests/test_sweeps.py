@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,8 +15,9 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf, open_dict
 
-from sim.config import CONFIG_DIR
-from sim.runs import to_config
+from sim.cli import refuse_unsafe
+from sim.config import CONFIG_DIR, ConfigError
+from sim.runs import job_dirname, to_config
 from sim.settings import load_config, register_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +87,7 @@ def test_a_single_run_writes_series_and_summary(tmp_path):
     run_dir = tmp_path / "run"
     sim(*QUICK, "policy=border", "seed=3", f"hydra.run.dir={run_dir}")
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["seed"] == 3 and summary["metrics"]["policy"] == "border"
+    assert summary["seed"] == 3 and summary["metrics"]["policy_name"] == "border"
     series = pd.read_parquet(run_dir / "timeseries.parquet")
     assert len(series) == 24 and "victims_exploited" in series
     assert (run_dir / ".hydra" / "config.yaml").exists()
@@ -154,3 +156,56 @@ def test_an_invalid_job_in_a_sweep_is_reported_and_fails_the_sweep(tmp_path):
     assert manifest["complete"] == 1
     assert any(s.startswith("invalid: exploitation.leave = 3.0") for s in manifest["jobs"].values())
     assert OmegaConf.load(tmp_path / "multirun.yaml")
+
+
+def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
+    sim("--multirun", *QUICK, "policy=baseline,border", "hydra/launcher=basic",
+        f"hydra.sweep.dir={tmp_path}")
+    done = sim("--multirun", *QUICK, "policy=baseline", "exploitation.leave=0.008,3",
+               "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}", check=False)
+    assert done.returncode != 0 and "1 of 2 jobs complete" in done.stdout
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    assert list(runs["exploitation.leave"]) == [0.008]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["total"] == 2 and shlex.split(manifest["command"])[:3] == [
+        "python", "-m", "sim"]
+
+
+def test_an_invalid_rerun_leaves_no_stale_results_behind(tmp_path):
+    sim("--multirun", *QUICK, "policy=baseline,border", "hydra/launcher=basic",
+        f"hydra.sweep.dir={tmp_path}")
+    done = sim("--multirun", *QUICK, "policy=baseline,border", "replications=0",
+               "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}", check=False)
+    assert done.returncode != 0 and "0 of 2 jobs complete" in done.stdout
+    assert not list(tmp_path.glob("*/summary.json"))
+    assert len(list(tmp_path.glob("*/error.txt"))) == 2
+
+
+def test_analysis_finds_the_swept_parameter_whatever_else_is_set(tmp_path):
+    sim("--multirun", "seed=3", *QUICK, "policy.care.support_gbp=1e6,4e6", "replication=0,1",
+        "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}")
+    report = (tmp_path / "report.md").read_text()
+    assert "varied: `policy.care.support_gbp` over 2 levels" in report
+
+
+def test_adding_replications_reruns_only_the_new_ones(tmp_path):
+    args = [*QUICK, "experiment=policy_comparison", "hydra/launcher=basic",
+            f"hydra.sweep.dir={tmp_path}"]
+    sim(*args, "replications=1")
+    first = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/timeseries.parquet")}
+    sim(*args, "replications=2")
+    assert all(p.stat().st_mtime_ns == t for p, t in first.items())
+    assert len(pd.read_parquet(tmp_path / "runs.parquet")) == 12
+
+
+def test_long_overrides_make_short_job_folders():
+    long = ",".join(f"policy.international.prevention_gbp={i}" for i in range(20))
+    assert job_dirname("policy=border") == "policy=border"
+    assert len(job_dirname(long)) <= 100 and job_dirname(long) != job_dirname(long + "0")
+
+
+def test_code_names_are_refused_only_in_keys():
+    refuse_unsafe(["policy.name=my_target_policy"])
+    for bad in ("hydra.callbacks.x._target_=builtins.print", "++seed=3", "~seed"):
+        with pytest.raises(ConfigError):
+            refuse_unsafe([bad])

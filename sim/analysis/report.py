@@ -79,6 +79,10 @@ def num(x: float, digits: int = 3) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
 
 
+def fixed(x: float, spec: str) -> str:
+    return format(x, spec) if np.isfinite(x) else "n/a"
+
+
 def ci(mean, low, high) -> str:
     return f"{num(mean)} [{num(low)}, {num(high)}]"
 
@@ -130,7 +134,7 @@ def render(sweep: Sweep, outcomes, comparisons, costs, made: list[Path]) -> str:
         rows = [[sweep.label(r.scenario), OUTCOMES[r.outcome][0],
                  ci(r.difference, r.ci_low, r.ci_high),
                  f"{r.relative:+.1%}" if np.isfinite(r.relative) else "n/a",
-                 f"{r.effect_size_dz:.2f}", f"{r.p_holm:.3g}"]
+                 fixed(r.effect_size_dz, ".2f"), fixed(r.p_holm, ".3g")]
                 for r in comparisons.itertuples()]
         out += [md_table(["scenario", "outcome", "difference [95% CI]", "relative", "d_z",
                           "p (Holm)"], rows), ""]

@@ -17,14 +17,17 @@ class Estimate:
 
 
 def mean_ci(x, level: float = 0.95) -> Estimate:
-    """Mean and its Student-t confidence interval across replications."""
+    """Mean and its Student-t confidence interval across replications (non-finite values
+    dropped; no interval from a single value)."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     n = len(x)
     if n == 0:
         return Estimate(np.nan, np.nan, np.nan, 0)
     m = float(x.mean())
-    if n == 1 or np.all(x == x[0]):
+    if n == 1:
+        return Estimate(m, np.nan, np.nan, 1)
+    if np.all(x == x[0]):
         return Estimate(m, m, m, n)
     half = stats.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
     return Estimate(m, m - half, m + half, n)
@@ -42,32 +45,36 @@ class Comparison:
 
 
 def paired(reference, scenario, level: float = 0.95) -> Comparison:
+    """Paired comparison over the replications where both values are finite. Tests and the
+    effect size are undefined (NaN) with fewer than two pairs or differences without spread."""
     a, b = np.asarray(reference, dtype=float), np.asarray(scenario, dtype=float)
     if a.shape != b.shape:
         raise ValueError("paired samples need one value per replication in both scenarios")
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
     d = b - a
     diff = mean_ci(d, level)
-    if len(d) < 2 or np.all(d == 0):
-        p = p_rank = 1.0
-    elif np.all(d == d[0]):  # a constant non-zero shift: no sampling variation at all
-        p, p_rank = 0.0, float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
-    else:
-        p = float(stats.ttest_rel(b, a).pvalue)
+    p = p_rank = dz = np.nan
+    if len(d) >= 2 and np.all(d == 0):
+        p, p_rank, dz = 1.0, 1.0, 0.0
+    elif len(d) >= 2:
         p_rank = float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
-    sd = d.std(ddof=1) if len(d) > 1 else 0.0
-    dz = float(d.mean() / sd) if sd > 0 else (0.0 if d.mean() == 0 else np.inf * np.sign(d.mean()))
-    ref = a.mean()
+        if d.std(ddof=1) > 0:
+            p = float(stats.ttest_rel(b, a).pvalue)
+            dz = float(d.mean() / d.std(ddof=1))
+    ref = a.mean() if len(a) else np.nan
     return Comparison(diff, p, p_rank, dz, float(d.mean() / ref) if ref else np.nan)
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (controls the family-wise error rate)."""
+    """Holm-Bonferroni adjusted p-values (controls the family-wise error rate); undefined
+    p-values stay NaN and do not count among the comparisons."""
     p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p)
-    m = len(p)
-    adjusted = np.empty(m)
+    adjusted = np.full(len(p), np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    m = len(finite)
     running = 0.0
-    for rank, i in enumerate(order):
+    for rank, i in enumerate(finite[np.argsort(p[finite])]):
         running = max(running, min(1.0, (m - rank) * p[i]))
         adjusted[i] = running
     return adjusted

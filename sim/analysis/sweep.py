@@ -1,6 +1,7 @@
 """A finished sweep read back from its folder: which parameter varied, its levels in order,
 the reference level, the runs table and the weekly series of every job."""
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,6 +11,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.config import Config, ConfigError
+from sim.runs import SUMMARY, parse_override
 
 OUTCOMES = {  # key: (label, unit, +1 if more is better)
     "identified_per_year": ("Victims identified", "victims / year", 1),
@@ -43,8 +45,9 @@ class Sweep:
         if runs.empty:
             raise ConfigError(f"{root}/runs.parquet has no complete job to analyse")
         runs["harm_gbp_per_year"] = runs["harm_gbp"] / (runs["policy_weeks"] / 52)
-        keys = [c for c in runs.columns[1:list(runs.columns).index("seed")] if c != "replication"]
-        varied = [k for k in keys if runs[k].nunique() > 1]
+        keys = [k for k in override_keys(root, runs["job"]) if k in runs
+                and k not in ("replication", "seed")]
+        varied = [k for k in keys if runs[k].nunique(dropna=False) > 1]
         if len(varied) == 1:
             factor = varied[0]
             runs["scenario"] = runs[factor]
@@ -66,9 +69,9 @@ class Sweep:
         return rows[key].to_numpy(dtype=float)
 
     def paired_replications(self) -> bool:
-        counts = {tuple(self.runs[self.runs["scenario"] == lv]["replication"].sort_values())
-                  for lv in self.levels}
-        return len(counts) == 1
+        """Every level has the same replications, each once: replication k pairs with k."""
+        sets = [self.runs[self.runs["scenario"] == lv]["replication"] for lv in self.levels]
+        return all(s.is_unique for s in sets) and len({tuple(sorted(s)) for s in sets}) == 1
 
     @cached_property
     def series(self) -> pd.DataFrame:
@@ -96,17 +99,36 @@ def short(value: float) -> str:
     return f"{value:g}"
 
 
+def override_keys(root: Path, jobs) -> list[str]:
+    """The parameters the jobs set, in the order they were given (from their summaries)."""
+    keys = {}
+    for job in jobs:
+        path = root / job / SUMMARY
+        if path.exists():
+            overrides = json.loads(path.read_text()).get("overrides", [])
+            keys |= dict.fromkeys(k for k, _ in map(parse_override, overrides))
+    return list(keys)
+
+
 def ordered_levels(root: Path, factor, values: pd.Series, numeric: bool) -> list:
+    """Levels as the sweep listed them (experiment file or command line), else sorted."""
     found = list(dict.fromkeys(values))
     if numeric:
         return sorted(found)
     swept = root / "multirun.yaml"
+    order = {}
     if factor and swept.exists():
-        params = OmegaConf.load(swept).hydra.sweeper.get("params") or {}
-        listed = str(params.get(factor, "")).split(",")
-        order = {v.strip(): i for i, v in enumerate(listed)}
-        return sorted(found, key=lambda v: (order.get(str(v), len(order)), str(v)))
-    return sorted(found, key=str)
+        hydra = OmegaConf.load(swept).hydra
+        given = [f"{k}={v}" for k, v in (hydra.sweeper.get("params") or {}).items()]
+        for key, value in map(parse_override_text, [*given, *hydra.overrides.task]):
+            if key == factor:
+                order = {v.strip(): i for i, v in enumerate(value.split(","))}
+    return sorted(found, key=lambda v: (order.get(str(v), len(order)), str(v)))
+
+
+def parse_override_text(text: str) -> tuple[str, str]:
+    key, _, value = text.partition("=")
+    return key, value
 
 
 def reference_level(factor, levels: list, numeric: bool):
