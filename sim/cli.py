@@ -11,9 +11,9 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import analyse
-from sim.config import CONFIG_DIR, ConfigError
+from sim.config import CONFIG_DIR, ConfigError, validate
 from sim.runs import ERROR, SERIES, SUMMARY, job_dirname, reproduce, run_job, to_config
-from sim.settings import register_schema
+from sim.settings import load_config, register_schema
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
                "analyse": "python -m sim analyse <sweep folder>"}
@@ -76,17 +76,59 @@ def give_up(why: str, out: Path, multirun: bool) -> None:
     sys.exit(2)
 
 
+SWEEP_SYNTAX = (",", "range(", "choice(", "glob(", "interval(")
+NOISE = ("full_key", "object_type", "reference_type", "To append", "Config search path",
+         "provider=", "Set the environment")
+
+
+def precheck(args: list[str]) -> None:
+    """Compose a single run's config as Hydra will and check it, so that bad input is one
+    line and exit status 2 before any folder is made (sweeps are checked job by job)."""
+    if any(a.startswith("-") or a.startswith("experiment=") or any(
+            s in a.partition("=")[2] for s in SWEEP_SYNTAX) for a in args):
+        return
+    overrides = [a for a in args if not a.startswith(("hydra.", "hydra/"))]
+    refuse_unsafe(overrides)
+    try:
+        config = load_config(overrides)
+    except Exception as err:
+        raise ConfigError(describe(err)) from None
+    validate(config)
+
+
+def describe(err: Exception) -> str:
+    """Hydra's and OmegaConf's account of a composition error, in one line."""
+    chain = []
+    while err is not None and len(chain) < 2:
+        chain.append(str(err))
+        err = err.__cause__ or err.__context__
+    if chain[0].startswith("Could not override") and " not in " in chain[-1]:
+        key = chain[0].split("'")[1]
+        return f"{key}: no such key (python -m sim --cfg job lists every key)"
+    lines = [line.strip() for text in chain for line in text.splitlines()]
+    kept = [line for line in lines if line and not line.startswith(NOISE)]
+    return "; ".join(kept).replace(":;", ":")
+
+
 def main() -> None:
     register_schema()
     if len(sys.argv) > 1 and sys.argv[1] in SUBCOMMANDS:
-        name, args = sys.argv[1], sys.argv[2:]
-        if len(args) != 1 or not Path(args[0]).is_dir():
-            sys.exit(f"usage: {SUBCOMMANDS[name]}")
-        try:
-            if name == "analyse":
-                print(f"report: {analyse(Path(args[0]))}")
-                sys.exit(0)
-            sys.exit(0 if reproduce(Path(args[0])) else 1)
-        except ConfigError as err:
-            sys.exit(f"error: {err}")
+        subcommand(sys.argv[1], sys.argv[2:])
+    try:
+        precheck(sys.argv[1:])
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     app()
+
+
+def subcommand(name: str, args: list[str]) -> None:
+    if len(args) != 1 or not Path(args[0]).is_dir():
+        sys.exit(f"usage: {SUBCOMMANDS[name]}")
+    try:
+        if name == "analyse":
+            print(f"report: {analyse(Path(args[0]))}")
+            sys.exit(0)
+        sys.exit(0 if reproduce(Path(args[0])) else 1)
+    except ConfigError as err:
+        sys.exit(f"error: {err}")

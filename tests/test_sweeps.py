@@ -71,13 +71,17 @@ def test_help_lists_groups_policies_and_experiments():
 @pytest.mark.parametrize("override,message", [
     ("exploitation.leave=2", "error: exploitation.leave = 2.0: must be between 0 and 1"),
     ("+extra=1", "error: +extra=1: adding or deleting keys is not allowed"),
-    ("policy=nonexistent", "Could not find 'policy/nonexistent'"),
-    ("policy.care.support_gbp=lots", "could not be converted to Float"),
+    ("policy=nonexistent", "error: In 'config': Could not find 'policy/nonexistent'; Available"),
+    ("policy.care.support_gbp=lots", "error: Error merging override policy.care.support_gbp=lots;"
+                                     " Value 'lots' of type 'str' could not be converted"),
+    ("no_such_key=1", "error: no_such_key: no such key"),
+    ("world=null", "error: Config group override must be a string"),
 ])
 def test_bad_input_is_one_clear_line_and_leaves_no_folder(tmp_path, override, message):
     run_dir = tmp_path / "run"
     done = sim(*QUICK, override, f"hydra.run.dir={run_dir}", check=False)
-    assert done.returncode != 0
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]  # one line
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert not run_dir.exists()
