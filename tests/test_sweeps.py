@@ -162,11 +162,14 @@ def test_an_invalid_job_in_a_sweep_is_reported_and_fails_the_sweep(tmp_path):
     assert OmegaConf.load(tmp_path / "multirun.yaml")
 
 
+def basic_sweep(folder, *overrides, check=True):
+    return sim("--multirun", *QUICK, *overrides, "hydra/launcher=basic",
+               f"hydra.sweep.dir={folder}", check=check)
+
+
 def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
-    sim("--multirun", *QUICK, "policy=baseline,border", "hydra/launcher=basic",
-        f"hydra.sweep.dir={tmp_path}")
-    done = sim("--multirun", *QUICK, "policy=baseline", "exploitation.leave=0.008,3",
-               "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}", check=False)
+    basic_sweep(tmp_path, "policy=baseline,border")
+    done = basic_sweep(tmp_path, "policy=baseline", "exploitation.leave=0.008,3", check=False)
     assert done.returncode != 0 and "1 of 2 jobs complete" in done.stdout
     runs = pd.read_parquet(tmp_path / "runs.parquet")
     assert list(runs["exploitation.leave"]) == [0.008]
@@ -176,10 +179,8 @@ def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
 
 
 def test_an_invalid_rerun_leaves_no_stale_results_behind(tmp_path):
-    sim("--multirun", *QUICK, "policy=baseline,border", "hydra/launcher=basic",
-        f"hydra.sweep.dir={tmp_path}")
-    done = sim("--multirun", *QUICK, "policy=baseline,border", "replications=0",
-               "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}", check=False)
+    basic_sweep(tmp_path, "policy=baseline,border")
+    done = basic_sweep(tmp_path, "policy=baseline,border", "replications=0", check=False)
     assert done.returncode != 0 and "0 of 2 jobs complete" in done.stdout
     assert not list(tmp_path.glob("*/summary.json"))
     assert len(list(tmp_path.glob("*/error.txt"))) == 2

@@ -120,15 +120,11 @@ def ordered_levels(root: Path, factor, values: pd.Series, numeric: bool) -> list
     if factor and swept.exists():
         hydra = OmegaConf.load(swept).hydra
         given = [f"{k}={v}" for k, v in (hydra.sweeper.get("params") or {}).items()]
-        for key, value in map(parse_override_text, [*given, *hydra.overrides.task]):
+        for key, value in map(parse_override, [*given, *hydra.overrides.task]):
             if key == factor:
-                order = {v.strip(): i for i, v in enumerate(value.split(","))}
+                order = {v.strip(): i for i, v in enumerate(str(value).split(","))}
     return sorted(found, key=lambda v: (order.get(str(v), len(order)), str(v)))
 
-
-def parse_override_text(text: str) -> tuple[str, str]:
-    key, _, value = text.partition("=")
-    return key, value
 
 
 def reference_level(factor, levels: list, numeric: bool):
