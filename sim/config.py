@@ -355,12 +355,10 @@ def schema_rows(cls=Config, prefix=""):
     """(key, default, range, unit, source, meaning) for every mechanism and policy parameter."""
     for f in fields(cls):
         key = prefix + f.name
-        if f.name == "world":
+        if f.name == "world":  # the world's fields are described with its files
             continue
-        if is_dataclass(f.type if isinstance(f.type, type) else None) or (
-            f.default_factory is not MISSING and is_dataclass(f.default_factory())
-        ):
-            yield from schema_rows(type(f.default_factory()), key + ".")
+        if is_dataclass(f.type):
+            yield from schema_rows(f.type, key + ".")
             continue
         m = f.metadata
         default = f.default if f.default is not MISSING else f.default_factory()
