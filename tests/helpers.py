@@ -1,11 +1,26 @@
 """Shared helpers: configs of the toy world, runs over seeds, the model's invariants."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from sim import TraffickingModel
 from sim.agents import State, Victim
 from sim.metrics import summary
 from sim.settings import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sim(*args, check=True):
+    """``python -m sim *args`` from the project root; its exit status is 0 if ``check``."""
+    done = subprocess.run([sys.executable, "-m", "sim", *args], cwd=ROOT, capture_output=True,
+                          text=True)
+    if check:
+        assert done.returncode == 0, done.stderr[-3000:]
+    return done
 
 
 def toy(*overrides: str):

@@ -1,17 +1,13 @@
 """Statistics checked on synthetic data with known answers; the analysis of a real sweep."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import sim
 
 from sim.analysis.stats import cost_effect, frontier, holm, mean_ci, paired
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_confidence_intervals_cover_the_true_mean_about_95_percent_of_the_time():
@@ -65,11 +61,8 @@ def test_cost_per_unit_and_the_frontier():
 
 def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
     quick = ["world=toy", "burn_in_weeks=8", "policy_weeks=26"]
-    done = subprocess.run(
-        [sys.executable, "-m", "sim", "--multirun", *quick, "policy=baseline,enforcement",
-         "replication=0,1,2", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}"],
-        cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = sim("--multirun", *quick, "policy=baseline,enforcement", "replication=0,1,2",
+               "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}")
     assert "report and figures" in done.stdout
     for name in ("outcomes", "timeseries", "displacement", "enforcement", "cost_effectiveness"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 10_000
@@ -84,9 +77,8 @@ def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
     assert (costs["extra_cost_gbp"] == 6e6).all()
     # re-running the analysis alone gives the same tables
     (tmp_path / "report.md").unlink()
-    again = subprocess.run([sys.executable, "-m", "sim", "analyse", str(tmp_path)], cwd=ROOT,
-                           capture_output=True, text=True)
-    assert again.returncode == 0 and (tmp_path / "report.md").exists()
+    sim("analyse", str(tmp_path))
+    assert (tmp_path / "report.md").exists()
     pd.testing.assert_frame_equal(comparisons, pd.read_csv(tmp_path / "comparisons.csv"))
 
 
@@ -108,7 +100,6 @@ def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
 
 
 def test_analyse_names_a_folder_that_is_not_a_sweep(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "sim", "analyse", str(tmp_path)], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = sim("analyse", str(tmp_path), check=False)
     assert done.returncode == 1 and "no runs.parquet" in done.stderr
     assert "Traceback" not in done.stderr

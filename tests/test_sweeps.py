@@ -7,10 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import ROOT, sim
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf, open_dict
@@ -20,16 +20,7 @@ from sim.config import CONFIG_DIR, ConfigError
 from sim.runs import job_dirname, to_config
 from sim.settings import load_config, register_schema
 
-ROOT = Path(__file__).resolve().parent.parent
 QUICK = ["world=toy", "burn_in_weeks=8", "policy_weeks=16"]
-
-
-def sim(*args, cwd=ROOT, check=True, **kw):
-    done = subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True,
-                          text=True, **kw)
-    if check:
-        assert done.returncode == 0, done.stderr[-3000:]
-    return done
 
 
 def options(group):
