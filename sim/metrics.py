@@ -16,7 +16,7 @@ EVENTS = ("recruited", "retrafficked", "escaped", "identified_domestic", "nrm_re
 def observe(model) -> dict:
     """The week's row: victims by state, the week's events, groups, places and spending."""
     tally = model.tally
-    row = {"week": model.week, "policy_in_force": int(model.week >= model.policy_week)}
+    row = {"week": model.steps, "policy_in_force": int(model.steps >= model.policy_week)}
     row |= {f"victims_{state.label}": model.count(state) for state in State}
     row |= {name: tally[name] for name in EVENTS}
     row["victim_weeks_total"] = model.totals["exploitation_weeks"]  # cumulative harm measure
@@ -27,8 +27,8 @@ def observe(model) -> dict:
         row[f"detections_{entry}"] = tally[f"detections_{entry}"]
     row["cg_backlog"] = len(model.nrm.backlog)
     row["support_places"] = model.levers.support_places
-    row["groups_active"] = sum(g.active for g in model.groups)
-    row["traffickers_active"] = model.criminal_network.number_of_nodes()
+    row["groups_active"] = sum(g.active for g in model.crime.groups)
+    row["traffickers_active"] = model.crime.network.number_of_nodes()
     row |= {f"spend_{p}_gbp": model.levers.annual_cost_gbp[p] / 52 for p in PILLARS}
     return row
 
@@ -44,7 +44,7 @@ def summary(model) -> dict:
     policy = df[df["policy_in_force"] == 1]
     years = len(policy) / 52 if len(policy) else float("nan")
     cfg = model.cfg
-    out = {"policy_name": cfg.policy.name, "world_name": cfg.world.name, "weeks": int(model.week),
+    out = {"policy_name": cfg.policy.name, "world_name": cfg.world.name, "weeks": int(model.steps),
            "policy_weeks": len(policy)}
     per_year = [*EVENTS, "identified", *(f"identified_{c}" for c in CHANNELS),
                 *(c for c in df.columns if c.startswith(("crossings_", "detections_")))]

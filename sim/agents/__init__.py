@@ -2,7 +2,7 @@
 
 from sim.agents.checkpoint import BorderCheckpoint
 from sim.agents.nca import NCAUnit
-from sim.agents.trafficker import CrimeGroup, Role, Trafficker
+from sim.agents.trafficker import Role, Trafficker
 from sim.agents.victim import State, Victim
 
-__all__ = ["BorderCheckpoint", "CrimeGroup", "NCAUnit", "Role", "State", "Trafficker", "Victim"]
+__all__ = ["BorderCheckpoint", "NCAUnit", "Role", "State", "Trafficker", "Victim"]

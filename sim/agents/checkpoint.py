@@ -1,9 +1,9 @@
 """Border checkpoints: one at each UK entry point (pillar 2, Border Policing Command)."""
 
-from mesa.discrete_space import FixedAgent
+from mesa import Agent
 
 
-class BorderCheckpoint(FixedAgent):
+class BorderCheckpoint(Agent):
     """Screens in depth ``capacity`` crossings a week among the legitimate and trafficking
     crossings arriving at its entry point.
 
@@ -12,7 +12,7 @@ class BorderCheckpoint(FixedAgent):
     crossing is detected with probability d.
     """
 
-    def __init__(self, model, name: str, spec, cell):
+    def __init__(self, model, name: str, spec):
         super().__init__(model)
         self.name = name
         self.mode = spec.mode
@@ -20,8 +20,7 @@ class BorderCheckpoint(FixedAgent):
         self.capacity = spec.screening_capacity
         self.detection = spec.detection_probability
         self.targeting = spec.targeting
-        self.cell = cell
-        self.arrivals = []  # trafficking crossings reaching this entry point this week
+        self.arrivals: list = []  # trafficking crossings reaching this entry point this week
 
     def screening_probability(self) -> float:
         crossings = self.legitimate + len(self.arrivals)

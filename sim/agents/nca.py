@@ -1,8 +1,76 @@
-"""National Crime Agency units: operations against organised crime groups (pillar 3)."""
+"""The National Crime Agency (pillar 3): what it knows of each crime group, how it chooses a
+target, and the units that run operations."""
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 from mesa import Agent
+
+
+class Intelligence:
+    """The NCA's file on every group ever founded (by group index), in units of intel.
+
+    Files grow with detections at the border, victims' accounts and what partners share
+    (pillar 1), fade by ``intel_decay`` a week, and are wiped when an operation succeeds or
+    the group is dismantled.
+    """
+
+    def __init__(self):
+        self.files = np.zeros(0)
+
+    def open_file(self) -> None:
+        self.files = np.append(self.files, 0.0)
+
+    def of(self, group) -> float:
+        return float(self.files[group.index])
+
+    def add(self, group, intel: float) -> None:
+        self.files[group.index] += intel
+
+    def wipe(self, group) -> None:
+        self.files[group.index] = 0.0
+
+    def week(self, decay: float, shared: float, foreign: np.ndarray) -> None:
+        """A week passes: every file fades; partners share ``shared`` on each active foreign
+        group (``foreign``, a mask by group index)."""
+        self.files *= 1 - decay
+        self.files[foreign] += shared
+
+
+# --- targeting strategies: which known group a free unit takes on, and whom it surely arrests
+
+
+@dataclass(frozen=True)
+class Strategy:
+    choose: Callable  # (model, known groups) -> the group to investigate
+    sure: Callable  # (model, group) -> a member arrested whenever the operation succeeds, or None
+
+
+def _nobody(model, group):
+    return None
+
+
+STRATEGIES = {
+    "random": Strategy(lambda m, known: known[m.rng.integers(len(known))], _nobody),
+    "largest": Strategy(lambda m, known: max(known, key=lambda g: (g.load, -g.index)), _nobody),
+    "central": Strategy(
+        lambda m, known: max(known, key=lambda g: (m.crime.centrality_of(g), -g.index)),
+        lambda m, group: m.crime.most_central(group)),
+    "leader_first": Strategy(
+        lambda m, known: max(known, key=lambda g: (m.intelligence.of(g), -g.index)),
+        lambda m, group: group.leader),
+}
+
+
+def choose_target(model, strategy: str):
+    """The next group to investigate among the active, untargeted groups whose file reaches
+    ``intel_threshold`` (None if there is none)."""
+    threshold = model.cfg.enforcement.intel_threshold
+    known = [g for g in model.crime.groups
+             if g.active and not g.targeted and model.intelligence.of(g) >= threshold]
+    return STRATEGIES[strategy].choose(model, known) if known else None
 
 
 class NCAUnit(Agent):
@@ -23,11 +91,11 @@ class NCAUnit(Agent):
     def investigate(self) -> None:
         m = self.model
         if self.target is None:
-            self.target = m.choose_target(m.levers.targeting)
+            self.target = choose_target(m, m.levers.targeting)
             if self.target is not None:
                 self.target.targeted = True
-                self.until = m.week + 1 + m.rng.poisson(m.cfg.enforcement.operation_weeks - 1)
-        elif m.week >= self.until:
+                self.until = m.steps + 1 + m.rng.poisson(m.cfg.enforcement.operation_weeks - 1)
+        elif m.steps >= self.until:
             self.conclude()
 
     def conclude(self) -> None:
@@ -36,18 +104,17 @@ class NCAUnit(Agent):
         if not group.active:
             return
         m.tally["operations"] += 1
-        intel = m.intel[group.index]
+        intel = m.intelligence.of(group)
         if m.random.random() >= 1 - math.exp(-m.cfg.enforcement.success_rate * intel):
             return
         m.tally["operations_succeeded"] += 1
-        m.intel[group.index] = 0.0
+        m.intelligence.wipe(group)
+        sure = STRATEGIES[m.levers.targeting].sure(m, group)
         arrest = m.cfg.enforcement.arrest
-        sure = {"leader_first": lambda: group.leader, "central": lambda: m.most_central(group)}.get(
-            m.levers.targeting, lambda: None)()
         arrested = [t for t in group.everyone() if t is sure or m.random.random() < arrest]
         for member in arrested:
             if group.active:
-                m.arrest(member, channel="nca")
+                m.crime.arrest(member, channel="nca")
 
     def stand_down(self) -> None:
         if self.target is not None:

@@ -35,9 +35,8 @@ class Victim(Agent):
         self.exploitation = exploitation
         self.group = group
         self.controller = None
-        self.node = origin
         self.state = None
-        self.since = model.week
+        self.since = model.steps
         self.weeks_in = [0] * len(State)
         self.times_trafficked = 1
         self.supported = False
@@ -48,7 +47,7 @@ class Victim(Agent):
 
     def enter(self, state: State, pool) -> None:
         """Leave the current state (recording its duration) and join ``pool`` in ``state``."""
-        now = self.model.week
+        now = self.model.steps
         if self.pool is not None:
             self.pool.remove(self)
         if self.state is not None:

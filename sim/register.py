@@ -1,0 +1,32 @@
+"""Where every victim is: one indexed pool per state (and key), so that moving a victim,
+counting a state and drawing the victims an event touches all take constant time.
+
+Keys split a state where its hazards differ: exploited victims by (exploitation type, minor),
+recovered victims by whether they were supported (``True``/``False``) or are past the
+re-trafficking window (``"safe"``); other states have the one key ``None``.
+"""
+
+from sim.agents.victim import State, Victim
+from sim.pool import Pool
+
+
+class Register:
+    def __init__(self):
+        self.pools: dict[tuple[State, object], Pool] = {}
+
+    def pool(self, state: State, key=None) -> Pool:
+        pool = self.pools.get((state, key))
+        if pool is None:
+            pool = self.pools[state, key] = Pool()
+        return pool
+
+    def move(self, victim: Victim, state: State, key=None) -> None:
+        """The victim leaves their state and enters ``state`` (in the pool of ``key``)."""
+        victim.enter(state, self.pool(state, key))
+
+    def pools_of(self, state: State) -> list[tuple[object, Pool]]:
+        """(key, pool) of every pool of ``state``, in the order the pools were opened."""
+        return [(key, pool) for (s, key), pool in self.pools.items() if s is state]
+
+    def count(self, state: State) -> int:
+        return sum(len(p) for (s, _), p in self.pools.items() if s is state)

@@ -1,0 +1,182 @@
+"""The invariant checks catch real bugs: each is proved by planting a bug in the model and
+seeing its check fail; random valid worlds and levers keep every invariant every week."""
+
+import pytest
+from helpers import toy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import TraffickingModel
+from sim.agents import State
+from sim.agents.nca import NCAUnit
+from sim.crime import OrganisedCrime
+from sim.invariants import InvariantError, check
+from sim.nrm import NationalReferralMechanism
+from sim.register import Register
+
+BUSY = ("policy=strategy_2011", "policy.enforcement.targeting=central",
+        "policy.enforcement.nca_units=8", "policy.care.support_gbp=300000", "burn_in_weeks=10",
+        "policy_weeks=70")
+
+
+def weeks_checked(cfg, seed: int = 1) -> int:
+    """Run ``cfg`` checking the invariants every week; the number of weeks run."""
+    model = TraffickingModel(cfg, rng=seed)
+    check(model)
+    for _ in range(cfg.burn_in_weeks + cfg.policy_weeks):
+        model.step()
+        check(model)
+    return model.steps
+
+
+# --- bugs planted in the model ---------------------------------------------------------------
+
+
+def unsupported_in_the_wrong_pool(monkeypatch):
+    def go_without_support(self, victim):
+        m = self.model
+        victim.enter(State.UNSUPPORTED, m.register.pool(State.RECOVERED, False))
+        m.calendar.book(m.steps + m.cfg.care.stay_weeks, "unsupported_end", victim)
+
+    monkeypatch.setattr(NationalReferralMechanism, "go_without_support", go_without_support)
+
+
+def a_state_miscounted(monkeypatch):
+    def count(self, state):  # forgets every pool but the first of a state
+        pools = self.pools_of(state)
+        return len(pools[0][1]) if pools else 0
+
+    monkeypatch.setattr(Register, "count", count)
+
+
+def escaped_victims_vanish(monkeypatch):
+    escape = TraffickingModel.escape
+
+    def vanish(self):
+        escape(self)
+        for v in list(self.register.pool(State.LEFT)):
+            v.pool.remove(v)
+            v.remove()
+
+    monkeypatch.setattr(TraffickingModel, "escape", vanish)
+
+
+def release_forgets_the_load(monkeypatch):
+    def release(self, victim):
+        if victim.controller is not None:
+            del victim.controller.victims[victim]
+            victim.controller = None
+
+    monkeypatch.setattr(TraffickingModel, "release", release)
+
+
+def keeper_never_told(monkeypatch):
+    def take(self, victim, group):
+        victim.group, victim.controller = group, group.keeper()
+        self.register.move(victim, State.EXPLOITED, (victim.exploitation, victim.minor))
+
+    monkeypatch.setattr(TraffickingModel, "take", take)
+
+
+def ties_never_undone(monkeypatch):
+    monkeypatch.setattr(OrganisedCrime, "untie", lambda self, member: None)
+
+
+def arrested_stay_on_the_network(monkeypatch):
+    monkeypatch.setattr(OrganisedCrime, "remove", lambda self, member: member.remove())
+
+
+def queue_forgets_refusals(monkeypatch):
+    def go_without_support(self, victim):
+        m = self.model
+        if victim.state is not State.SUPPORT_QUEUE:  # refused from the queue: stays filed there
+            m.register.move(victim, State.UNSUPPORTED)
+        m.calendar.book(m.steps + m.cfg.care.stay_weeks, "unsupported_end", victim)
+
+    monkeypatch.setattr(NationalReferralMechanism, "go_without_support", go_without_support)
+
+
+def operations_end_without_a_word(monkeypatch):
+    conclude = NCAUnit.conclude
+
+    def forgetful(self):
+        group = self.target
+        conclude(self)
+        group.targeted = True
+
+    monkeypatch.setattr(NCAUnit, "conclude", forgetful)
+
+
+PLANTED = {
+    unsupported_in_the_wrong_pool: r"pool \(RECOVERED, False\) holds victim \d+ in state "
+                                   r"UNSUPPORTED",
+    a_state_miscounted: r"count\(\w+\) = \d+, but \d+ victims",
+    escaped_victims_vanish: r"conservation",
+    release_forgets_the_load: r"load \d+, but it holds \d+ victims",
+    keeper_never_told: r"its controller does not hold it",
+    ties_never_undone: r"ties between groups differ",
+    arrested_stay_on_the_network: r"network: \d+ nodes, \d+ members",
+    queue_forgets_refusals: r"support queue: \d+ queued, \d+ victims waiting",
+    operations_end_without_a_word: r"NCA: \d+ operations on \d+ groups, \d+ marked targeted",
+}
+
+
+def test_the_unbroken_model_passes_every_check_every_week():
+    assert weeks_checked(toy(*BUSY)) == 80
+
+
+@pytest.mark.parametrize("plant", PLANTED, ids=lambda f: f.__name__)
+def test_a_planted_bug_is_caught(monkeypatch, plant):
+    plant(monkeypatch)
+    with pytest.raises(InvariantError, match=PLANTED[plant]):
+        weeks_checked(toy(*BUSY))
+
+
+# --- random valid worlds and levers ------------------------------------------------------------
+
+SOURCES = ("east", "south", "home")
+ENTRIES = ("port", "tunnel", "airport")
+
+
+@st.composite
+def worlds(draw):
+    """A toy world with random group numbers and shapes, populations, border, NCA and care,
+    including the extremes: no groups, certain detection, no funding, no NCA."""
+    overrides = [f"world.sources.{s}.groups={draw(st.integers(0, 6))}" for s in SOURCES]
+    overrides += [f"world.sources.{s}.population={draw(st.sampled_from([0, 50, 5000]))}"
+                  for s in SOURCES]
+    for e in ENTRIES:
+        overrides.append(f"world.entry_points.{e}.detection_probability="
+                         f"{draw(st.sampled_from([0.0, 0.3, 1.0]))}")
+        overrides.append(f"world.entry_points.{e}.screening_capacity="
+                         f"{draw(st.sampled_from([0.0, 5.0, 1e4]))}")
+    overrides += [
+        f"groups.controllers={draw(st.integers(1, 4))}",
+        f"groups.span={draw(st.integers(1, 30))}",
+        f"groups.succession={draw(st.sampled_from([0.0, 0.6, 1.0]))}",
+        f"groups.replacement_rate={draw(st.sampled_from([0.0, 0.2, 1.0]))}",
+        f"groups.broker_ties={draw(st.integers(0, 5))}",
+        f"recruitment.rate={draw(st.sampled_from([0.0, 2.0, 20.0]))}",
+        f"exploitation.leave={draw(st.sampled_from([0.0, 0.05, 1.0]))}",
+        f"care.uptake={draw(st.sampled_from([0.0, 0.5, 1.0]))}",
+        f"care.risk_weeks={draw(st.integers(0, 30))}",
+        f"care.retrafficking_unsupported={draw(st.sampled_from([0.0, 0.05, 1.0]))}",
+        f"policy.care.support_gbp={draw(st.sampled_from([0.0, 3e5, 1e8]))}",
+        f"policy.care.training_gbp={draw(st.sampled_from([0.0, 1e7]))}",
+        f"policy.enforcement.nca_units={draw(st.integers(0, 10))}",
+        f"policy.enforcement.targeting="
+        f"{draw(st.sampled_from(['random', 'largest', 'central', 'leader_first']))}",
+        f"policy.international.intelligence_sharing={draw(st.sampled_from([0.0, 1.0]))}",
+        f"policy.international.prevention_gbp={draw(st.sampled_from([0.0, 1e8]))}",
+        f"burn_in_weeks={draw(st.integers(0, 15))}",
+        "policy_weeks=25",
+    ]
+    return overrides, draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_every_invariant_holds_every_week_in_random_worlds(world):
+    overrides, seed = world
+    cfg = toy(*overrides)
+    assert weeks_checked(cfg, seed) == cfg.burn_in_weeks + cfg.policy_weeks
