@@ -1,5 +1,6 @@
 # make run   - set up .venv (Python 3.12+) and run the policy-comparison experiment
-# make test  - set up .venv and run the whole test suite (lint included)
+# make test  - set up .venv and run the whole test suite (lint and type checks included)
+# make test-fast - the quick loop while developing: every test not marked slow
 # make bench - the speed benchmark recorded in docs/PERFORMANCE.md
 # make figures - regenerate the README's figure (docs/figures/policy_comparison.png)
 
@@ -9,7 +10,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench figures clean
+.PHONY: run test test-fast bench figures clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or 3.13 is needed (pyenv: see .python-version)"; exit 1; }
@@ -23,7 +24,11 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m sim.bench

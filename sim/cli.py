@@ -8,12 +8,13 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.analysis import analyse
 from sim.config import CONFIG_DIR, ConfigError, validate
 from sim.runs import ERROR, SERIES, SUMMARY, job_dirname, reproduce, run_job, to_config
-from sim.settings import load_config, register_schema
+from sim.settings import load_config, register_configs
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
                "analyse": "python -m sim analyse <sweep folder>"}
@@ -29,12 +30,13 @@ def app(cfg: DictConfig) -> float | None:
     """One job: check the config, run the model, write the job's folder."""
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
-    multirun = hc.mode.name == "MULTIRUN"
+    multirun = hc.mode is RunMode.MULTIRUN
     try:
         refuse_unsafe([*hc.overrides.task, *hc.overrides.hydra])
         config = to_config(cfg)
     except ConfigError as err:
-        return give_up(f"invalid: {err}", out, multirun)
+        give_up(f"invalid: {err}", out, multirun)
+        return None
     try:
         record = run_job(config, out, list(hc.overrides.task))
     except Exception as err:
@@ -42,7 +44,8 @@ def app(cfg: DictConfig) -> float | None:
             raise
         # one job's crash must not cost the sweep its other jobs: record it and go on
         (out / "sim.log").open("a").write(traceback.format_exc())
-        return give_up(f"failed: {type(err).__name__}: {err}", out, multirun)
+        give_up(f"failed: {type(err).__name__}: {err}", out, multirun)
+        return None
     if not multirun:
         print(f"results: {out}")
     return record["metrics"]["identified_per_year"]
@@ -76,7 +79,6 @@ def give_up(why: str, out: Path, multirun: bool) -> None:
     sys.exit(2)
 
 
-SWEEP_SYNTAX = (",", "range(", "choice(", "glob(", "interval(")
 NOISE = ("full_key", "object_type", "reference_type", "To append", "Config search path",
          "provider=", "Set the environment")
 
@@ -84,10 +86,17 @@ NOISE = ("full_key", "object_type", "reference_type", "To append", "Config searc
 def precheck(args: list[str]) -> None:
     """Compose a single run's config as Hydra will and check it, so that bad input is one
     line and exit status 2 before any folder is made (sweeps are checked job by job)."""
-    if any(a.startswith("-") or a.startswith("experiment=") or any(
-            s in a.partition("=")[2] for s in SWEEP_SYNTAX) for a in args):
+    if any(a.startswith("-") for a in args):
         return
-    overrides = [a for a in args if not a.startswith(("hydra.", "hydra/"))]
+    try:
+        parsed = OverridesParser.create().parse_overrides(args)
+    except Exception as err:
+        raise ConfigError(describe(err)) from None
+    if any(o.is_sweep_override() or o.key_or_group == "experiment" for o in parsed):
+        return
+    overrides = [str(o.input_line) for o in parsed
+                 if o.key_or_group != "hydra" and not o.key_or_group.startswith(("hydra.",
+                                                                                 "hydra/"))]
     refuse_unsafe(overrides)
     try:
         config = load_config(overrides)
@@ -96,12 +105,13 @@ def precheck(args: list[str]) -> None:
     validate(config)
 
 
-def describe(err: Exception) -> str:
+def describe(err: BaseException) -> str:
     """Hydra's and OmegaConf's account of a composition error, in one line."""
-    chain = []
-    while err is not None and len(chain) < 2:
-        chain.append(str(err))
-        err = err.__cause__ or err.__context__
+    chain: list[str] = []
+    cause: BaseException | None = err
+    while cause is not None and len(chain) < 2:
+        chain.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
     if chain[0].startswith("Could not override") and " not in " in chain[-1]:
         key = chain[0].split("'")[1]
         return f"{key}: no such key (python -m sim --cfg job lists every key)"
@@ -111,7 +121,8 @@ def describe(err: Exception) -> str:
 
 
 def main() -> None:
-    register_schema()
+    """``python -m sim`` and the ``sim`` command."""
+    register_configs()
     if len(sys.argv) > 1 and sys.argv[1] in SUBCOMMANDS:
         subcommand(sys.argv[1], sys.argv[2:])
     try:
@@ -127,6 +138,8 @@ def subcommand(name: str, args: list[str]) -> None:
         sys.exit(f"usage: {SUBCOMMANDS[name]}")
     try:
         if name == "analyse":
+            from sim.analysis import analyse  # the statistics and plotting stack, only here
+
             print(f"report: {analyse(Path(args[0]))}")
             sys.exit(0)
         sys.exit(0 if reproduce(Path(args[0])) else 1)

@@ -16,7 +16,16 @@ from omegaconf import MISSING as REQUIRED
 EXPLOITATION_TYPES = ("sexual", "labour", "domestic", "criminal")
 TARGETING_STRATEGIES = ("random", "largest", "central", "leader_first")
 ENTRY_MODES = ("air", "ferry", "tunnel", "freight", "boat", "cta")
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+def _tree(name: str) -> Path:
+    """A YAML tree shipped in the package (an installed wheel), else the checkout's."""
+    here = Path(__file__).resolve().parent
+    return here / name if (here / name).is_dir() else here.parent / name
+
+
+CONFIG_DIR = _tree("configs")  # the Hydra config tree: worlds, policies, launchers
+EXPERIMENT_DIR = _tree("experiments")  # the named experiments (the group ``experiment``)
 
 
 class ConfigError(ValueError):
@@ -334,10 +343,11 @@ def validate(cfg: Config) -> Config:
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         _fail("world", dup, "every place needs a unique name")
-    for i, r in enumerate(w.routes):
+    for i, route in enumerate(w.routes):
         for end in ("origin", "destination"):
-            if getattr(r, end) not in names:
-                _fail(f"world.routes[{i}].{end}", getattr(r, end), "must name a place of the world")
+            if getattr(route, end) not in names:
+                _fail(f"world.routes[{i}].{end}", getattr(route, end),
+                      "must name a place of the world")
     p = cfg.policy
     if p.enforcement.targeting not in TARGETING_STRATEGIES:
         _fail("policy.enforcement.targeting", p.enforcement.targeting,
@@ -361,7 +371,7 @@ def schema_rows(cls=Config, prefix=""):
             yield from schema_rows(f.type, key + ".")
             continue
         m = f.metadata
-        default = f.default if f.default is not MISSING else f.default_factory()
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
         lo, hi = m.get("lo"), m.get("hi")
         rng = f"[{lo}, {hi}]" if hi is not None else (f">= {lo}" if lo is not None else "")
         yield key, default, rng, m.get("unit", ""), m.get("source", ""), m.get("doc", "")

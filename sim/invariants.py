@@ -18,6 +18,10 @@ def expect(ok: bool, rule: str) -> None:
         raise InvariantError(rule)
 
 
+def name(state: State | None) -> str:
+    return "no state" if state is None else state.name
+
+
 def pool_keys(victim: Victim) -> tuple:
     """The keys of the register's pools a victim in its state may sit in."""
     if victim.state is State.EXPLOITED:
@@ -47,7 +51,7 @@ def check_victims(model, victims: list[Victim]) -> None:
                    f"pool ({state.name}, {key}): victim {v.unique_id} does not know its slot")
             expect(v.state is state and key in pool_keys(v),
                    f"pool ({state.name}, {key}) holds victim {v.unique_id} in state "
-                   f"{v.state.name if v.state is not None else None} (keys {pool_keys(v)})")
+                   f"{name(v.state)} (keys {pool_keys(v)})")
     filed = sum(len(p) for p in pools.values())
     expect(filed == len(victims), f"register: {filed} victims filed, {len(victims)} in the model")
     by_state = Counter(v.state for v in victims)
@@ -57,12 +61,12 @@ def check_victims(model, victims: list[Victim]) -> None:
                f"are {state.name}")
     for v in victims:
         expect((v.controller is not None) == (v.state is State.EXPLOITED),
-               f"victim {v.unique_id} in {v.state.name} has controller {v.controller}")
+               f"victim {v.unique_id} in {name(v.state)} has controller {v.controller}")
         if v.controller is not None:
             expect(v in v.controller.victims and v.controller.group is v.group,
                    f"victim {v.unique_id}: its controller does not hold it for its group")
         expect(v.state not in HELD or v.group is not None,
-               f"victim {v.unique_id} in {v.state.name} without a group")
+               f"victim {v.unique_id} in {name(v.state)} without a group")
         expect(all(w >= 0 for w in v.weeks_in) and v.since <= model.steps,
                f"victim {v.unique_id}: negative time in a state")
 

@@ -250,7 +250,7 @@ class TraffickingModel(Model):
         """A week of exploitation: revenue to the groups, victim-weeks of harm."""
         revenue = self.cfg.groups.revenue_gbp
         for (kind, _), pool in self.register.pools_of(State.EXPLOITED):
-            self.tally["revenue_gbp"] += len(pool) * revenue[kind]
+            self.tally["revenue_gbp"] += len(pool) * revenue[kind]  # type: ignore[assignment]
             self.tally["exploitation_weeks"] += len(pool)
 
     def identify(self) -> None:

@@ -1,7 +1,17 @@
 """The four pillars of the 2011 strategy: what each policy lever buys, and what it costs a year.
 
 Each function turns a policy block and the unit costs of the config into the quantities the
-model uses; :func:`levers` gathers them for one policy.
+model uses; :func:`levers` gathers them for one policy. Where each pillar acts:
+
+1. international action: awareness in ``TraffickingModel.raise_awareness`` and ``recruit``;
+   shared intelligence in ``TraffickingModel.share_intelligence`` (NCA files) and in
+   :mod:`sim.agents.checkpoint` (border targeting);
+2. a stronger border: :mod:`sim.agents.checkpoint` (screening, detection) and
+   ``TraffickingModel.crossed`` (what a detection does);
+3. tougher enforcement: :mod:`sim.agents.nca` (intelligence, targeting strategies, operations)
+   and :mod:`sim.crime` (arrests, succession, dismantling, recovery of the networks);
+4. identification and care: ``TraffickingModel.identify`` (first responders, training) and
+   :mod:`sim.nrm` (referral, decisions, support places, recovery).
 """
 
 import math

@@ -6,6 +6,8 @@ recovered victims by whether they were supported (``True``/``False``) or are pas
 re-trafficking window (``"safe"``); other states have the one key ``None``.
 """
 
+from typing import Any
+
 from sim.agents.victim import State, Victim
 from sim.pool import Pool
 
@@ -24,7 +26,7 @@ class Register:
         """The victim leaves their state and enters ``state`` (in the pool of ``key``)."""
         victim.enter(state, self.pool(state, key))
 
-    def pools_of(self, state: State) -> list[tuple[object, Pool]]:
+    def pools_of(self, state: State) -> list[tuple[Any, Pool]]:
         """(key, pool) of every pool of ``state``, in the order the pools were opened."""
         return [(key, pool) for (s, key), pool in self.pools.items() if s is state]
 

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from sim.config import Config, ConfigError, run_seed, validate
@@ -36,7 +37,7 @@ def to_config(cfg) -> Config:
     """A composed DictConfig as the typed, checked Config (ConfigError if it is not valid)."""
     schema = OmegaConf.structured(Config)
     try:
-        return validate(OmegaConf.to_object(OmegaConf.merge(schema, cfg)))
+        return validate(OmegaConf.to_object(OmegaConf.merge(schema, cfg)))  # type: ignore[arg-type]
     except ConfigError:
         raise
     except Exception as err:  # OmegaConf: missing value, wrong type
@@ -112,15 +113,11 @@ def job_dirname(overrides: str) -> str:
     return f"{overrides[:80]}-{hashlib.sha256(overrides.encode()).hexdigest()[:12]}"
 
 
-def parse_override(text: str) -> tuple[str, str | int | float]:
-    """``key=value`` as a column and a typed value (numbers become numbers)."""
-    key, _, value = text.partition("=")
-    for kind in (int, float):
-        try:
-            return key, kind(value)
-        except ValueError:
-            continue
-    return key, value
+def parse_override(text: str) -> tuple[str, object]:
+    """``key=value`` as a column and a typed value, as Hydra's override grammar reads it
+    (numbers become numbers, quotes are removed)."""
+    override = OverridesParser.create().parse_override(text)
+    return override.key_or_group, override.value()
 
 
 def gather(root: Path, since: float | None = None) -> pd.DataFrame:
@@ -130,7 +127,8 @@ def gather(root: Path, since: float | None = None) -> pd.DataFrame:
         if not (folder / SUMMARY).exists():
             continue
         record = json.loads((folder / SUMMARY).read_text())
-        row = {"job": str(folder.relative_to(root)) if folder != Path(root) else "."}
+        row: dict[str, object] = {
+            "job": str(folder.relative_to(root)) if folder != Path(root) else "."}
         row |= {k: v for k, v in map(parse_override, record["overrides"])}
         row |= {"seed": record["seed"], "replication": record["replication"],
                 "run_seed": record["run_seed"]}

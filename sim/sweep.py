@@ -1,30 +1,32 @@
 """The Hydra callback of a sweep: a progress bar over jobs, and the gathering at the end."""
 
+import math
 import sys
 import threading
 import time
 from pathlib import Path
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from sim.analysis import analyse
 from sim.runs import ERROR, SUMMARY, finish_sweep, now
 
 
 def count_jobs(config: DictConfig) -> int | None:
-    """Jobs in the sweep: the product of the swept values, as the basic sweeper expands them
-    (None when the sweep uses syntax this count cannot expand)."""
+    """Jobs in the sweep: the product of the numbers of swept values, the command line's
+    overrides replacing the experiment's (None when a sweep cannot be expanded here)."""
     params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
+    sizes = {}
     try:
-        overrides = OverridesParser.create().parse_overrides(
-            params + list(config.hydra.overrides.task))
-        return sum(len(batch) for batch in BasicSweeper.split_arguments(overrides, None))
+        for o in OverridesParser.create().parse_overrides(
+                params + list(config.hydra.overrides.task)):
+            sizes[o.get_key_element()] = (len(list(o.sweep_string_iterator()))
+                                          if o.is_sweep_override() else 1)
     except Exception:
         return None
+    return math.prod(sizes.values())
 
 
 class SweepCallback(Callback):
@@ -34,7 +36,7 @@ class SweepCallback(Callback):
 
     def __init__(self, progress: bool = True):
         self.progress = progress
-        self.watcher = None
+        self.watcher: threading.Thread | None = None
 
     def __getstate__(self):  # launchers pickle callbacks to their workers: leave the thread
         return {"progress": self.progress, "watcher": None}
@@ -45,8 +47,8 @@ class SweepCallback(Callback):
         self.stop = threading.Event()
         self.total = count_jobs(config)
         if self.progress:
-            self.watcher = threading.Thread(target=self.watch, daemon=True)
-            self.watcher.start()
+            watcher = self.watcher = threading.Thread(target=self.watch, daemon=True)
+            watcher.start()
 
     def finished(self) -> int:
         """Jobs done in this sweep: summaries written (or found complete) and errors, since
@@ -73,6 +75,8 @@ class SweepCallback(Callback):
         done, total = manifest["complete"], max(manifest["total"], self.total or 0)
         print(f"{done} of {total} jobs complete; results: {self.root}/runs.parquet")
         if done:
+            from sim.analysis import analyse  # the statistics and plotting stack, only here
+
             try:
                 print(f"report and figures: {analyse(self.root)}")
             except Exception as err:  # the tables stand; say why the report could not

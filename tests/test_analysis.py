@@ -59,6 +59,7 @@ def test_cost_per_unit_and_the_frontier():
     assert frontier([1, 2, 3, 4], [5, 4, 9, 8]) == [0, 2]
 
 
+@pytest.mark.slow
 def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
     quick = ["world=toy", "burn_in_weeks=8", "policy_weeks=26"]
     done = sim("--multirun", *quick, "policy=baseline,enforcement", "replication=0,1,2",
@@ -99,6 +100,7 @@ def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
     assert sweep.paired_replications()
 
 
+@pytest.mark.slow
 def test_analyse_names_a_folder_that_is_not_a_sweep(tmp_path):
     done = sim("analyse", str(tmp_path), check=False)
     assert done.returncode == 1 and "no runs.parquet" in done.stderr

@@ -5,7 +5,10 @@ if its mechanism were removed or inverted.
 """
 
 import numpy as np
+import pytest
 from helpers import outcomes, toy
+
+pytestmark = pytest.mark.slow  # full runs over 8 paired seeds each
 
 SEEDS = range(8)
 

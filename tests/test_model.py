@@ -1,11 +1,13 @@
 """The model as a whole: the public interface, determinism, invariants, plausible scale."""
 
+from dataclasses import replace
+
 import mesa
 import pytest
 from helpers import run, toy
 
 from sim import TraffickingModel
-from sim.agents import BorderCheckpoint, NCAUnit, State, Trafficker, Victim
+from sim.agents import BorderCheckpoint, NCAUnit, Trafficker, Victim
 from sim.config import run_seed
 from sim.invariants import check as check_invariants
 from sim.metrics import summary
@@ -39,22 +41,8 @@ def test_without_rng_the_seed_comes_from_seed_and_replication():
     b = run(cfg, run_seed(cfg))
     assert a.datacollector.get_model_vars_dataframe().equals(
         b.datacollector.get_model_vars_dataframe())
-    seeds = {run_seed(toy(f"seed={s}", f"replication={k}")) for s in (0, 1) for k in range(5)}
+    seeds = {run_seed(replace(cfg, seed=s, replication=k)) for s in (0, 1) for k in range(5)}
     assert len(seeds) == 10
-
-
-@pytest.mark.parametrize("policy,targeting", [("baseline", "random"), ("strategy_2011", "central"),
-                                              ("enforcement", "leader_first")])
-def test_invariants_hold_every_week(policy, targeting):
-    # a tight support budget makes the queue and refusals happen
-    cfg = toy(f"policy={policy}", f"policy.enforcement.targeting={targeting}",
-              "policy.care.support_gbp=300000", "burn_in_weeks=30", "policy_weeks=90")
-    for seed in (1, 2):
-        model = TraffickingModel(cfg, rng=seed)
-        for _ in range(120):
-            model.step()
-            check_invariants(model)
-        assert model.count(State.RECOVERED) > 0 and model.totals["support_refused"] > 0
 
 
 NO_GROUPS = ("world.sources.east.groups=0", "world.sources.south.groups=0",
@@ -82,6 +70,7 @@ def test_a_victims_time_in_states_adds_up_to_their_time_in_the_model():
         assert all(w >= 0 for w in v.weeks_in)
 
 
+@pytest.mark.slow
 def test_default_world_sits_near_the_uk_picture_of_2013():
     """About 10-13k victims at a time, 1,700-2,700 identified a year (one in four known),
     about a quarter of them UK nationals (DOMAIN.md). Order of magnitude, before calibration."""

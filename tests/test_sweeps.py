@@ -15,16 +15,17 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf, open_dict
 
-from sim.cli import refuse_unsafe
-from sim.config import CONFIG_DIR, ConfigError
+from sim.cli import precheck, refuse_unsafe
+from sim.config import CONFIG_DIR, EXPERIMENT_DIR, ConfigError
 from sim.runs import job_dirname, to_config
-from sim.settings import load_config, register_schema
+from sim.settings import load_config, register_configs
 
 QUICK = ["world=toy", "burn_in_weeks=8", "policy_weeks=16"]
 
 
 def options(group):
-    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+    folder = EXPERIMENT_DIR if group == "experiment" else CONFIG_DIR / group
+    return sorted(p.stem for p in folder.glob("*.yaml"))
 
 
 @pytest.mark.parametrize("world", options("world"))
@@ -36,7 +37,7 @@ def test_every_world_and_policy_composes_and_validates(world, policy):
 
 @pytest.mark.parametrize("experiment", options("experiment"))
 def test_every_experiment_composes_as_a_multirun_over_replications(experiment):
-    register_schema()
+    register_configs()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("config", overrides=[f"experiment={experiment}", "replications=3"],
@@ -47,11 +48,12 @@ def test_every_experiment_composes_as_a_multirun_over_replications(experiment):
     with open_dict(cfg):
         del cfg["hydra"]
     to_config(cfg)
-    text = (CONFIG_DIR / "experiment" / f"{experiment}.yaml").read_text()
+    text = (EXPERIMENT_DIR / f"{experiment}.yaml").read_text()
     for heading in ("Research question:", "Varies:", "Replications:", "Expected pattern:"):
         assert heading in text
 
 
+@pytest.mark.slow
 def test_help_lists_groups_policies_and_experiments():
     out = sim("--help").stdout
     for word in ("policy: ", "world: ", "experiment: ", "strategy_2011", "policy_comparison",
@@ -59,7 +61,7 @@ def test_help_lists_groups_policies_and_experiments():
         assert word in out
 
 
-@pytest.mark.parametrize("override,message", [
+BAD_INPUT = [
     ("exploitation.leave=2", "error: exploitation.leave = 2.0: must be between 0 and 1"),
     ("+extra=1", "error: +extra=1: adding or deleting keys is not allowed"),
     ("policy=nonexistent", "error: In 'config': Could not find 'policy/nonexistent'; Available"),
@@ -67,7 +69,18 @@ def test_help_lists_groups_policies_and_experiments():
                                      " Value 'lots' of type 'str' could not be converted"),
     ("no_such_key=1", "error: no_such_key: no such key"),
     ("world=null", "error: Config group override must be a string"),
-])
+]
+
+
+@pytest.mark.parametrize("override,message", BAD_INPUT)
+def test_bad_input_is_named_before_any_folder_is_made(override, message):
+    with pytest.raises(ConfigError) as err:
+        precheck([*QUICK, override, "hydra.run.dir=anywhere"])
+    assert f"error: {err.value}".startswith(message)
+
+
+@pytest.mark.parametrize("override,message", BAD_INPUT)
+@pytest.mark.slow
 def test_bad_input_is_one_clear_line_and_leaves_no_folder(tmp_path, override, message):
     run_dir = tmp_path / "run"
     done = sim(*QUICK, override, f"hydra.run.dir={run_dir}", check=False)
@@ -78,6 +91,7 @@ def test_bad_input_is_one_clear_line_and_leaves_no_folder(tmp_path, override, me
     assert not run_dir.exists()
 
 
+@pytest.mark.slow
 def test_a_single_run_writes_series_and_summary(tmp_path):
     run_dir = tmp_path / "run"
     sim(*QUICK, "policy=border", "seed=3", f"hydra.run.dir={run_dir}")
@@ -92,6 +106,7 @@ def test_a_single_run_writes_series_and_summary(tmp_path):
 SWEEP = ["--multirun", *QUICK, "policy=baseline,border", "replication=0,1,2"]
 
 
+@pytest.mark.slow
 def test_a_sweep_gathers_one_row_per_job_and_any_launcher_gives_the_same_table(tmp_path):
     sim(*SWEEP, "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'joblib'}")
     sim(*SWEEP, "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path / 'basic'}")
@@ -109,6 +124,7 @@ def test_a_sweep_gathers_one_row_per_job_and_any_launcher_gives_the_same_table(t
     assert {"mesa", "hydra-core", "numpy"} <= manifest["versions"].keys()
 
 
+@pytest.mark.slow
 def test_an_interrupted_sweep_resumes_to_the_same_table(tmp_path):
     whole, broken = tmp_path / "whole", tmp_path / "broken"
     sim(*SWEEP, "hydra/launcher=basic", f"hydra.sweep.dir={whole}")
@@ -131,6 +147,7 @@ def test_an_interrupted_sweep_resumes_to_the_same_table(tmp_path):
                                   pd.read_parquet(broken / "runs.parquet"))
 
 
+@pytest.mark.slow
 def test_reproduce_reports_exact_matches_and_catches_a_changed_result(tmp_path):
     sim("--multirun", *QUICK, "policy=baseline,prevention", "hydra/launcher=basic",
         f"hydra.sweep.dir={tmp_path}")
@@ -143,6 +160,7 @@ def test_reproduce_reports_exact_matches_and_catches_a_changed_result(tmp_path):
     assert done.returncode == 1 and "DIFFERS in recruited_per_year" in done.stdout
 
 
+@pytest.mark.slow
 def test_an_invalid_job_in_a_sweep_is_reported_and_fails_the_sweep(tmp_path):
     done = sim("--multirun", *QUICK, "exploitation.leave=0.01,3", "hydra/launcher=basic",
                f"hydra.sweep.dir={tmp_path}", check=False)
@@ -158,6 +176,7 @@ def basic_sweep(folder, *overrides, check=True):
                f"hydra.sweep.dir={folder}", check=check)
 
 
+@pytest.mark.slow
 def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
     basic_sweep(tmp_path, "policy=baseline,border")
     done = basic_sweep(tmp_path, "policy=baseline", "exploitation.leave=0.008,3", check=False)
@@ -169,6 +188,7 @@ def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
         "python", "-m", "sim"]
 
 
+@pytest.mark.slow
 def test_an_invalid_rerun_leaves_no_stale_results_behind(tmp_path):
     basic_sweep(tmp_path, "policy=baseline,border")
     done = basic_sweep(tmp_path, "policy=baseline,border", "replications=0", check=False)
@@ -177,6 +197,7 @@ def test_an_invalid_rerun_leaves_no_stale_results_behind(tmp_path):
     assert len(list(tmp_path.glob("*/error.txt"))) == 2
 
 
+@pytest.mark.slow
 def test_analysis_finds_the_swept_parameter_whatever_else_is_set(tmp_path):
     sim("--multirun", "seed=3", *QUICK, "policy.care.support_gbp=1e6,4e6", "replication=0,1",
         "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}")
@@ -184,6 +205,7 @@ def test_analysis_finds_the_swept_parameter_whatever_else_is_set(tmp_path):
     assert "varied: `policy.care.support_gbp` over 2 levels" in report
 
 
+@pytest.mark.slow
 def test_adding_replications_reruns_only_the_new_ones(tmp_path):
     args = [*QUICK, "experiment=policy_comparison", "hydra/launcher=basic",
             f"hydra.sweep.dir={tmp_path}"]

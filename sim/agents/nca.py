@@ -1,12 +1,18 @@
 """The National Crime Agency (pillar 3): what it knows of each crime group, how it chooses a
 target, and the units that run operations."""
 
+from __future__ import annotations
+
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa import Agent
+
+if TYPE_CHECKING:
+    from sim.crime import CrimeGroup
 
 
 class Intelligence:
@@ -85,7 +91,7 @@ class NCAUnit(Agent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.target = None
+        self.target: CrimeGroup | None = None
         self.until = 0
 
     def investigate(self) -> None:
@@ -100,6 +106,7 @@ class NCAUnit(Agent):
 
     def conclude(self) -> None:
         m, group, self.target = self.model, self.target, None
+        assert group is not None
         group.targeted = False
         if not group.active:
             return

@@ -1,8 +1,16 @@
 """A trafficked person, from recruitment on: a Mesa agent moved between states by the model."""
 
+from __future__ import annotations
+
 from enum import IntEnum
+from typing import TYPE_CHECKING, Any
 
 from mesa import Agent
+
+if TYPE_CHECKING:
+    from sim.agents.trafficker import Trafficker
+    from sim.crime import CrimeGroup
+    from sim.pool import Pool
 
 
 class State(IntEnum):
@@ -28,24 +36,25 @@ class Victim(Agent):
     identification (border, nca, first_responder); ``nrm`` the last NRM decision.
     """
 
-    def __init__(self, model, origin: str, minor: bool, exploitation: str, group):
+    def __init__(self, model: Any, origin: str, minor: bool, exploitation: str,
+                 group: CrimeGroup):
         super().__init__(model)
         self.origin = origin
         self.minor = minor
         self.exploitation = exploitation
         self.group = group
-        self.controller = None
-        self.state = None
-        self.since = model.steps
+        self.controller: Trafficker | None = None
+        self.state: State | None = None
+        self.since: int = model.steps
         self.weeks_in = [0] * len(State)
         self.times_trafficked = 1
         self.supported = False
-        self.identified_by = None
-        self.nrm = None
-        self.pool = None
+        self.identified_by: str | None = None
+        self.nrm: str | None = None
+        self.pool: Pool | None = None
         self.slot = -1
 
-    def enter(self, state: State, pool) -> None:
+    def enter(self, state: State, pool: Pool) -> None:
         """Leave the current state (recording its duration) and join ``pool`` in ``state``."""
         now = self.model.steps
         if self.pool is not None:

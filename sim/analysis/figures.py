@@ -1,23 +1,32 @@
 """The figures of a sweep: outcomes with confidence intervals, weekly series with bands,
 displacement between entry points, the cost-effectiveness plane, enforcement over time."""
 
+from functools import wraps
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from scipy import stats as st
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy import stats as st  # noqa: E402
-
-from sim.analysis.stats import frontier, mean_ci  # noqa: E402
-from sim.analysis.sweep import OUTCOMES, Sweep, short  # noqa: E402
+from sim.analysis.stats import frontier, mean_ci
+from sim.analysis.sweep import OUTCOMES, Sweep, short
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies
 PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
            "#F0E442"]
-plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False,
-                     "axes.spines.right": False, "legend.frameon": False})
+STYLE: dict = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False,
+         "axes.spines.right": False, "legend.frameon": False}
+
+
+def styled(draw):
+    """Draw in the house style without touching matplotlib's global state: figures are made
+    without pyplot (no backend is chosen) and the style holds only while ``draw`` runs."""
+    @wraps(draw)
+    def inner(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+    return inner
 
 
 def colours(sweep: Sweep) -> dict:
@@ -28,14 +37,15 @@ def save(fig, folder: Path, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.png", dpi=150, bbox_inches="tight")
     fig.savefig(folder / f"{name}.svg", bbox_inches="tight")
-    plt.close(fig)
     return folder / f"{name}.png"
 
 
+@styled
 def outcomes(sweep: Sweep, folder: Path) -> Path:
     """Six outcomes by scenario (or along the swept level), mean and 95% CI."""
     keys = list(OUTCOMES)[:6]
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5), constrained_layout=True)
+    fig = Figure(figsize=(12, 6.5), layout="constrained")
+    axes = fig.subplots(2, 3)
     colour = colours(sweep)
     for ax, key in zip(axes.flat, keys, strict=True):
         label, unit, _ = OUTCOMES[key]
@@ -68,10 +78,11 @@ def outcomes(sweep: Sweep, folder: Path) -> Path:
 
 
 def axis_label(sweep: Sweep) -> str:
+    factor = str(sweep.factor)
     return {"policy.care.support_gbp": "victim-support funding (GBP / year)",
             "policy.border.entry_screening": "screening multiplier at the tightened entry point",
             "policy.international.prevention_gbp": "prevention spending (GBP / year)",
-            "policy.enforcement.nca_units": "NCA units"}.get(sweep.factor, sweep.factor)
+            "policy.enforcement.nca_units": "NCA units"}.get(factor, factor)
 
 
 def band(series, key: str, level) -> tuple:
@@ -83,6 +94,7 @@ def band(series, key: str, level) -> tuple:
         mean + half).to_numpy()
 
 
+@styled
 def over_time(sweep: Sweep, folder: Path, name: str, panels: list, title: str) -> Path | None:
     series = sweep.series
     if series.empty:
@@ -92,8 +104,8 @@ def over_time(sweep: Sweep, folder: Path, name: str, panels: list, title: str) -
         if rolling:  # weekly events as a 13-week moving rate a year
             series[key + "_rate"] = series.groupby(["scenario", "replication"])[key].transform(
                 lambda s: s.rolling(13, min_periods=1).mean() * 52)
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.8),
-                             constrained_layout=True)
+    fig = Figure(figsize=(4 * len(panels), 3.8), layout="constrained")
+    axes = fig.subplots(1, len(panels))
     colour = colours(sweep)
     start = series.loc[series["policy_in_force"] == 1, "week"].min()
     for ax, (key, label, unit, rolling) in zip(np.atleast_1d(axes), panels, strict=True):
@@ -132,6 +144,7 @@ def enforcement(sweep: Sweep, folder: Path) -> Path | None:
     ], "Crime groups under enforcement: disruption and recovery")
 
 
+@styled
 def displacement(sweep: Sweep, folder: Path) -> Path | None:
     """Crossings by entry point against the scenario: shares (did flows move?) and totals
     (did they stop?)."""
@@ -144,7 +157,8 @@ def displacement(sweep: Sweep, folder: Path) -> Path | None:
     shares = np.divide(means, totals, out=np.zeros_like(means), where=totals > 0)
     x = np.arange(len(sweep.levels))
     ticks = [short(lv) if sweep.numeric else str(lv) for lv in sweep.levels]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    fig = Figure(figsize=(12, 4.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
     bottom = np.zeros(len(x))
     for i, entry in enumerate(entries):
         c = PALETTE[(i + 1) % len(PALETTE)]
@@ -171,6 +185,7 @@ def displacement(sweep: Sweep, folder: Path) -> Path | None:
     return save(fig, folder, "displacement")
 
 
+@styled
 def cost_effectiveness(sweep: Sweep, table, folder: Path) -> Path | None:
     """Extra annual cost against outcome gained, with the efficient frontier."""
     if table is None or table.empty:
@@ -178,7 +193,8 @@ def cost_effectiveness(sweep: Sweep, table, folder: Path) -> Path | None:
     gains = [("exploitation_averted", "Exploitation averted", "victim-weeks / year", 1),
              ("identified_gained", "Extra victims identified", "victims / year", 1),
              ("harm_averted_gbp", "Harm averted (GBP 329k a victim)", "GBP million / year", 1e6)]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), constrained_layout=True)
+    fig = Figure(figsize=(15, 4.8), layout="constrained")
+    axes = fig.subplots(1, 3)
     colour = colours(sweep)
     for ax, (key, title, unit, scale) in zip(axes, gains, strict=True):
         rows = table[table["gain"] == key]
@@ -204,9 +220,10 @@ def cost_effectiveness(sweep: Sweep, table, folder: Path) -> Path | None:
         ax.set_xlabel(f"extra cost over {sweep.label(sweep.reference)} (GBP million / year)")
         ax.set_ylabel(unit)
         ax.set_title(title)
-    legend = {}
+    legend: dict = {}
     for ax in axes:
         legend |= {label: h for h, label in zip(*ax.get_legend_handles_labels(), strict=True)}
-    fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncol=min(len(legend), 5))
+    fig.legend(list(legend.values()), list(legend.keys()), loc="outside lower center",
+               ncol=min(len(legend), 5))
     fig.suptitle("Cost-effectiveness against the reference (paired mean and 95% CI)")
     return save(fig, folder, "cost_effectiveness")

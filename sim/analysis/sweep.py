@@ -87,7 +87,7 @@ class Sweep:
 
     def label(self, level) -> str:
         if self.numeric:
-            return f"{self.factor.rsplit('.', 1)[-1]} = {short(level)}"
+            return f"{str(self.factor).rsplit('.', 1)[-1]} = {short(level)}"
         return str(level)
 
 
@@ -101,7 +101,7 @@ def short(value: float) -> str:
 
 def override_keys(root: Path, jobs) -> list[str]:
     """The parameters the jobs set, in the order they were given (from their summaries)."""
-    keys = {}
+    keys: dict[str, None] = {}
     for job in jobs:
         path = root / job / SUMMARY
         if path.exists():
