@@ -1,6 +1,9 @@
 """Statistics checked on synthetic data with known answers; the analysis of a real sweep."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -105,3 +108,19 @@ def test_analyse_names_a_folder_that_is_not_a_sweep(tmp_path):
     done = sim("analyse", str(tmp_path), check=False)
     assert done.returncode == 1 and "no runs.parquet" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+FRESH = """
+import matplotlib
+backend, before = matplotlib.get_backend(), dict(matplotlib.rcParams)
+from sim.analysis import figures
+assert figures.styled(lambda: matplotlib.rcParams["axes.spines.top"])() is False
+assert dict(matplotlib.rcParams) == before, "rcParams changed"
+assert matplotlib.get_backend() == backend, "backend changed"
+"""
+
+
+def test_the_figures_leave_matplotlibs_global_state_alone():
+    done = subprocess.run([sys.executable, "-c", FRESH], capture_output=True, text=True,
+                          env={**os.environ, "MPLBACKEND": "svg"})
+    assert done.returncode == 0, done.stderr[-500:]

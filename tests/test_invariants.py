@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from sim import TraffickingModel
 from sim.agents import State
-from sim.agents.nca import NCAUnit
+from sim.agents.nca import Intelligence, NCAUnit
 from sim.crime import OrganisedCrime
 from sim.invariants import InvariantError, check
+from sim.learning import RiskBeliefs
 from sim.nrm import NationalReferralMechanism
 from sim.register import Register
 
@@ -108,6 +109,34 @@ def operations_end_without_a_word(monkeypatch):
     monkeypatch.setattr(NCAUnit, "conclude", forgetful)
 
 
+def dismantled_groups_keep_their_members(monkeypatch):
+    def dismantle(self, group, channel):
+        group.active = False
+        self.active_at[group.source].remove(group)
+        for member in group.everyone():
+            for v in list(member.victims):
+                self.model.identify_victim(v, channel)
+            self.untie(member)
+            self.remove(member)
+
+    monkeypatch.setattr(OrganisedCrime, "dismantle", dismantle)
+
+
+def intelligence_fades_below_zero(monkeypatch):
+    def week(self, decay, shared, foreign):
+        self.files -= decay
+
+    monkeypatch.setattr(Intelligence, "week", week)
+
+
+def detections_counted_twice(monkeypatch):
+    def record(self, group, entry, detected):
+        self.crossings[group, entry] += 1
+        self.detections[group, entry] += 3 * detected
+
+    monkeypatch.setattr(RiskBeliefs, "record", record)
+
+
 PLANTED = {
     unsupported_in_the_wrong_pool: r"pool \(RECOVERED, False\) holds victim \d+ in state "
                                    r"UNSUPPORTED",
@@ -119,6 +148,9 @@ PLANTED = {
     arrested_stay_on_the_network: r"network: \d+ nodes, \d+ members",
     queue_forgets_refusals: r"support queue: \d+ queued, \d+ victims waiting",
     operations_end_without_a_word: r"NCA: \d+ operations on \d+ groups, \d+ marked targeted",
+    dismantled_groups_keep_their_members: r"dismantled, yet has members",
+    intelligence_fades_below_zero: r"intelligence: a negative file",
+    detections_counted_twice: r"beliefs: a risk outside \[0, 1\]",
 }
 
 
