@@ -89,7 +89,8 @@ def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
 def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
     from sim.analysis.sweep import Sweep
     rows = [{"job": f"j{lv}-{k}", "policy.care.support_gbp": lv, "replication": k, "seed": 0,
-             "run_seed": k, "harm_gbp": 1.0, "policy_weeks": 52, "annual_cost_gbp": lv}
+             "run_seed": k, "new_victims_cost_gbp_per_year": 1.0, "policy_weeks": 52,
+             "annual_cost_gbp": lv}
             for lv in (0.0, 2e6, 6e6) for k in range(3)]
     pd.DataFrame(rows).to_parquet(tmp_path / "runs.parquet")
     for row in rows:

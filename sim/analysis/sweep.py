@@ -13,16 +13,24 @@ from omegaconf import OmegaConf
 from sim.config import Config, ConfigError
 from sim.runs import SUMMARY, parse_override
 
-OUTCOMES = {  # key: (label, unit, +1 if more is better)
+OUTCOMES = {  # key: (label, unit, +1 if more is better); the first six are the headline
+    "exploitation_weeks_per_year": ("Exploitation (the harm measure)", "victim-weeks / year", -1),
     "identified_per_year": ("Victims identified", "victims / year", 1),
-    "identified_border_per_year": ("Identified at the border", "victims / year", 1),
-    "exploitation_weeks_per_year": ("Exploitation", "victim-weeks / year", -1),
-    "retrafficked_per_identified": ("Re-trafficked per victim identified", "ratio", -1),
-    "traffickers_arrested_per_year": ("Traffickers arrested", "people / year", 1),
-    "groups_dismantled_per_year": ("Groups dismantled", "groups / year", 1),
     "recruited_per_year": ("Newly recruited", "victims / year", -1),
-    "retrafficked_per_year": ("Re-trafficked", "victims / year", -1),
-    "harm_gbp_per_year": ("Harm (Home Office cost per victim)", "GBP / year", -1),
+    "retrafficked_per_year": ("Re-trafficked (all survivors)", "victims / year", -1),
+    "convictions_per_year": ("Traffickers convicted", "people / year", 1),
+    "identified_border_per_year": ("Identified at the border", "victims / year", 1),
+    "prevalence_per_year": ("Exploited at some time in a year", "victims", -1),
+    "retrafficked_per_1000_survivors": ("Re-trafficked per 1,000 survivors at risk",
+                                        "victims / year", -1),
+    "retrafficked_per_identified": ("Re-trafficked per victim identified", "ratio", -1),
+    "nrm_referrals_per_year": ("NRM referrals", "victims / year", 1),
+    "traffickers_arrested_per_year": ("Traffickers arrested", "people / year", 1),
+    "charges_per_year": ("Traffickers charged", "people / year", 1),
+    "groups_dismantled_per_year": ("Groups dismantled", "groups / year", 1),
+    "new_victims_cost_gbp_per_year": ("Cost of new victims (GBP 329k each)", "GBP / year", -1),
+    "exploitation_weeks_final_year": ("Exploitation in the last policy year",
+                                      "victim-weeks", -1),
 }
 
 
@@ -44,7 +52,6 @@ class Sweep:
         runs = pd.read_parquet(table)
         if runs.empty:
             raise ConfigError(f"{root}/runs.parquet has no complete job to analyse")
-        runs["harm_gbp_per_year"] = runs["harm_gbp"] / (runs["policy_weeks"] / 52)
         keys = [k for k in override_keys(root, runs["job"]) if k in runs
                 and k not in ("replication", "seed")]
         varied = [k for k in keys if runs[k].nunique(dropna=False) > 1]
