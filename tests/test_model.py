@@ -82,5 +82,5 @@ def test_default_world_sits_near_the_uk_picture_of_2013():
     assert 1_200 <= s["nrm_referrals_per_year"] <= 2_500
     assert 250 <= s["support_admissions_per_year"] <= 500
     assert 0.15 <= s["referred_domestic_share"] <= 0.35
-    assert 20 <= s["convictions_per_year"] <= 200  # CPS: 185 convicted in 2017-18, at 3x the referrals
+    assert 20 <= s["convictions_per_year"] <= 200  # CPS 2017-18: 185, at 3x the referrals
     assert 100 <= s["groups_active_end"] <= 600
