@@ -227,14 +227,18 @@ class OrganisedCrime:
 
     # --- arrests and dismantling -----------------------------------------------------------
 
-    def arrest(self, member: Trafficker, channel: str) -> None:
+    def arrest(self, member: Trafficker, channel: str, intel: float | None = None) -> None:
         """Arrested: the victims the member held are freed (identified by ``channel``) and
-        are the witnesses of the member's case."""
+        are the witnesses of the member's case, with the NCA's file on the group (``intel``,
+        as it stood when the operation ended; by default, as it stands at the arrest)."""
+        group = member.group
+        if intel is None:
+            intel = self.model.intelligence.of(group)
         freed = list(member.victims)
         for v in freed:
             self.model.identify_victim(v, channel)
         self.model.tally["traffickers_arrested"] += 1
-        self.model.justice.open_case(member.group, member.role, freed)
+        self.model.justice.open_case(group, member.role, freed, intel)
         member.group.lose(member, channel)
 
     def dismantle(self, group: CrimeGroup, channel: str) -> None:

@@ -1,15 +1,17 @@
 """Prosecution and deterrence (pillar 3): from arrest to charge, verdict and custody, and the
 fear of conviction that it spreads among the groups of a source.
 
-An arrested trafficker is charged with probability ``charge`` after ``charge_weeks``; a
-charged one is tried ``trial_weeks`` later and convicted with probability
+An arrested trafficker is charged with probability ``charge`` after about ``charge_weeks``
+(1 + Poisson(charge_weeks - 1), so cases fall out of step); a charged one is tried about
+``trial_weeks`` later (likewise) and convicted with probability
 
     1 - exp(-(conviction_base + witness_weight x W + intel_weight x I))
 
 where ``W`` counts the victims freed by the arrest who testify (more often if they had
 support: victims' evidence gives support a second effect) and ``I`` is the NCA's file on the
-group at the arrest. The convicted spend ``sentence_weeks`` in custody; whoever is released
-(not charged, acquitted, or at the end of a sentence) rejoins the group if it is still active
+group when the arrest was made (for an NCA operation, the file that made it succeed). The
+convicted spend ``sentence_weeks`` in custody; whoever is released (not charged, acquitted,
+or at the end of a sentence) rejoins the group if it is still active
 and their place in it has not been filled.
 Convictions of a source's traffickers are remembered (fading by ``memory`` a week); the
 remembered convictions per member of the source's groups are the perceived risk ``r_s`` that
@@ -46,11 +48,17 @@ class Justice:
         self.model = model
         self.fear = {s: 0.0 for s in model.cfg.world.sources}  # remembered convictions
 
-    def open_case(self, group: CrimeGroup, role: Role, witnesses: list[Victim]) -> None:
-        """An arrest: the charging decision falls due ``charge_weeks`` later."""
+    def open_case(self, group: CrimeGroup, role: Role, witnesses: list[Victim],
+                  intel: float) -> None:
+        """An arrest: the charging decision falls due about ``charge_weeks`` later."""
         m = self.model
-        case = Case(group, role, m.steps, m.intelligence.of(group), witnesses)
-        m.calendar.add(m.steps + m.cfg.justice.charge_weeks, "charge", case)
+        case = Case(group, role, m.steps, intel, witnesses)
+        m.calendar.add(m.steps + self.delay(m.cfg.justice.charge_weeks), "charge", case)
+
+    def delay(self, mean: int) -> int:
+        """A delay of ``mean`` weeks on average, varying from case to case: 1 + Poisson(mean - 1)
+        (``mean`` itself when it is 0)."""
+        return 1 + int(self.model.rng.poisson(mean - 1)) if mean > 0 else 0
 
     def week(self) -> None:
         """This week's charging decisions, verdicts and releases; convictions fade."""
@@ -58,7 +66,7 @@ class Justice:
         for case in m.calendar.pop(m.steps, "charge"):
             if m.random.random() < j.charge:
                 m.tally["charges"] += 1
-                m.calendar.add(m.steps + j.trial_weeks, "verdict", case)
+                m.calendar.add(m.steps + self.delay(j.trial_weeks), "verdict", case)
             else:
                 self.release(case)
         for case in m.calendar.pop(m.steps, "verdict"):

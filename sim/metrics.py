@@ -1,6 +1,6 @@
 """What a run reports: one row of counts a week, and a summary of the policy period.
 
-Definitions (also in docs/ODD.md, section 7.21):
+Definitions (also in docs/ODD.md, section 8):
 
 - ``identified``: victims identified in the week by any channel (border, NCA, first
   responders); ``nrm_referrals``: those of them referred to the NRM (minors always, adults who
