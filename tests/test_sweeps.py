@@ -64,11 +64,11 @@ def test_help_lists_groups_policies_and_experiments():
 BAD_INPUT = [
     ("exploitation.leave=2", "error: exploitation.leave = 2.0: must be between 0 and 1"),
     ("+extra=1", "error: +extra=1: adding or deleting keys is not allowed"),
-    ("policy=nonexistent", "error: In 'config': Could not find 'policy/nonexistent'; Available"),
+    ("policy=nonexistent", "error: policy = 'nonexistent': one of baseline, border, budget_"),
     ("policy.care.support_gbp=lots", "error: Error merging override policy.care.support_gbp=lots;"
                                      " Value 'lots' of type 'str' could not be converted"),
     ("no_such_key=1", "error: no_such_key: no such key"),
-    ("world=null", "error: Config group override must be a string"),
+    ("world=null", "error: world = 'null': one of toy, uk_2011 (the files of world/"),
 ]
 
 
