@@ -43,6 +43,7 @@ class SweepCallback(Callback):
     def __init__(self, progress: bool = True):
         self.progress = progress
         self.watcher: threading.Thread | None = None
+        self.stop = threading.Event()
 
     def __getstate__(self):  # launchers pickle callbacks to their workers: leave the thread
         return {"progress": self.progress, "watcher": None}

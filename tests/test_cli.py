@@ -391,3 +391,23 @@ def test_bad_input_of_every_kind_is_one_line_exit_2_and_writes_nothing(capsys, t
         assert "Traceback" not in err and not out, args
         assert not list(tmp_path.iterdir()), args
     assert len({tuple(a) for a in cases}) > 100
+
+
+# --- 4. a failure in gathering fails the sweep ------------------------------------------------
+
+
+def test_a_failure_in_gathering_fails_the_sweep_in_one_line(capsys, tmp_path, monkeypatch):
+    import sim.sweep
+
+    def broken(*_):
+        raise OverflowError("int too big to convert")
+
+    monkeypatch.setattr(sim.sweep, "finish_sweep", broken)
+    sweep = sim.sweep.SweepCallback(progress=False)
+    sweep.root, sweep.started, sweep.clock, sweep.total = tmp_path, "now", time.time(), 2
+    with pytest.raises(SystemExit) as done:
+        sweep.on_multirun_end(OmegaConf.create({}))
+    err = capsys.readouterr().err
+    assert done.value.code == 1 and err.count("\n") == 1
+    assert err.startswith("error: gathering the sweep failed (OverflowError: int too big")
+    assert "Traceback" in (tmp_path / "sim.log").read_text()

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -227,3 +228,65 @@ def test_code_names_are_refused_only_in_keys():
     for bad in ("hydra.callbacks.x._target_=builtins.print", "++seed=3", "~seed"):
         with pytest.raises(ConfigError):
             refuse_unsafe([bad])
+
+
+def group_alive(pgid: int) -> list[int]:
+    """Processes still in the process group ``pgid`` (a sweep and its workers)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def started_sweep(folder):
+    args = [sys.executable, "-m", "sim", "--multirun", "world=toy", "burn_in_weeks=52",
+            "policy_weeks=52", "seed=1,2,3,4,5,6", "hydra.launcher.n_jobs=2",
+            f"hydra.sweep.dir={folder}"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while not list(folder.glob("*/summary.json")) and time.time() < deadline:
+        time.sleep(0.05)
+    return proc
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_sweep_in_seconds_with_a_manifest_and_a_resume_line(tmp_path):
+    proc = started_sweep(tmp_path)
+    os.kill(proc.pid, signal.SIGINT)
+    t0 = time.time()
+    _, err = proc.communicate(timeout=30)
+    assert time.time() - t0 < 15 and proc.returncode == 130
+    line = next(x for x in err.splitlines() if x.startswith("interrupted: "))
+    assert "jobs done; resume with: python -m sim --multirun" in line
+    assert f"hydra.sweep.dir={tmp_path}" in line and "Traceback" not in err
+    assert json.loads((tmp_path / "manifest.json").read_text())["total"] >= 1
+    time.sleep(2)
+    assert not group_alive(proc.pid)
+    resumed = sim(*shlex.split(line.split("resume with: python -m sim ", 1)[1]))
+    assert " kept, " in resumed.stderr and "6 of 6 jobs complete" in resumed.stdout
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_leaves_no_worker_running(tmp_path):
+    proc = started_sweep(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)  # the sweep's process only, not its workers
+    proc.wait()
+    deadline = time.time() + 10
+    while group_alive(proc.pid) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not group_alive(proc.pid)
+
+
+@pytest.mark.slow
+def test_a_swept_value_with_a_path_stays_in_the_sweep(tmp_path):
+    sweep = tmp_path / "a" / "b" / "sweep"
+    basic_sweep(sweep, "policy.name=../../../escape,ok")
+    assert sorted(p.name for p in tmp_path.rglob("summary.json")) == ["summary.json"] * 2
+    assert all(sweep in p.parents for p in tmp_path.rglob("summary.json"))
+    assert len(pd.read_parquet(sweep / "runs.parquet")) == 2
