@@ -163,12 +163,14 @@ def test_reproduce_reports_exact_matches_and_catches_a_changed_result(tmp_path):
 
 @pytest.mark.slow
 def test_an_invalid_job_in_a_sweep_is_reported_and_fails_the_sweep(tmp_path):
-    done = sim("--multirun", *QUICK, "exploitation.leave=0.01,3", "hydra/launcher=basic",
+    done = sim("--multirun", *QUICK, "world.sources.east.vulnerability=0.45,2",
+               "hydra/launcher=basic",
                f"hydra.sweep.dir={tmp_path}", check=False)
     assert done.returncode != 0 and "1 jobs did not complete" in done.stderr
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["complete"] == 1
-    assert any(s.startswith("invalid: exploitation.leave = 3.0") for s in manifest["jobs"].values())
+    assert any(s.startswith("invalid: world.sources.east.vulnerability = 2.0")
+               for s in manifest["jobs"].values())
     assert OmegaConf.load(tmp_path / "multirun.yaml")
 
 
@@ -180,10 +182,11 @@ def basic_sweep(folder, *overrides, check=True):
 @pytest.mark.slow
 def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
     basic_sweep(tmp_path, "policy=baseline,border")
-    done = basic_sweep(tmp_path, "policy=baseline", "exploitation.leave=0.008,3", check=False)
+    done = basic_sweep(tmp_path, "policy=baseline", "world.sources.east.vulnerability=0.45,2",
+                       check=False)
     assert done.returncode != 0 and "1 of 2 jobs complete" in done.stdout
     runs = pd.read_parquet(tmp_path / "runs.parquet")
-    assert list(runs["exploitation.leave"]) == [0.008]
+    assert list(runs["world.sources.east.vulnerability"]) == [0.45]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["total"] == 2 and shlex.split(manifest["command"])[:3] == [
         "python", "-m", "sim"]
@@ -192,7 +195,7 @@ def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
 @pytest.mark.slow
 def test_an_invalid_rerun_leaves_no_stale_results_behind(tmp_path):
     basic_sweep(tmp_path, "policy=baseline,border")
-    done = basic_sweep(tmp_path, "policy=baseline,border", "replications=0", check=False)
+    done = basic_sweep(tmp_path, "policy=baseline,border", "sweep=a/b", check=False)
     assert done.returncode != 0 and "0 of 2 jobs complete" in done.stdout
     assert not list(tmp_path.glob("*/summary.json"))
     assert len(list(tmp_path.glob("*/error.txt"))) == 2
