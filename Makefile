@@ -2,7 +2,7 @@
 # make test  - set up .venv and run the whole test suite (lint and type checks included)
 # make test-fast - the quick loop while developing: every test not marked slow
 # make bench - the speed benchmark recorded in docs/PERFORMANCE.md
-# make figures - regenerate the README's figure (docs/figures/policy_comparison.png)
+# make figures - regenerate the README's figures and mechanism table (docs/figures/)
 
 PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
@@ -33,11 +33,17 @@ test-fast: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m sim.bench
 
-# the README's figure: the policy comparison on uk_2011, then copied under docs/figures/
+# the README's figure and table: the policy comparison on uk_2011 under both recruitment
+# mechanisms, copied under docs/figures/
 figures: $(BIN)/.installed
 	$(BIN)/python -m sim experiment=policy_comparison hydra.sweep.dir=results/policy_comparison/readme
+	$(BIN)/python -m sim experiment=policy_comparison groups.recruitment=market \
+		hydra.sweep.dir=results/policy_comparison/market
 	mkdir -p docs/figures
 	cp results/policy_comparison/readme/figures/outcomes.png docs/figures/policy_comparison.png
+	cp results/policy_comparison/market/figures/outcomes.png docs/figures/policy_comparison_market.png
+	$(BIN)/python -m sim.analysis.mechanisms results/policy_comparison/readme \
+		results/policy_comparison/market > docs/figures/mechanisms.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -25,7 +25,7 @@ class Calendar:
         now (see :meth:`due`)."""
         self.add(week, kind, (victim, victim.since))
 
-    def due(self, week: int, kind: str, state) -> list:
-        """Victims whose ``kind`` event falls in ``week`` and who are still in ``state``, in the
-        spell it was booked in."""
-        return [v for v, since in self.pop(week, kind) if v.state is state and v.since == since]
+    def due(self, week: int, kind: str, *states) -> list:
+        """Victims whose ``kind`` event falls in ``week`` and who are still in (one of)
+        ``states``, in the spell it was booked in."""
+        return [v for v, since in self.pop(week, kind) if v.state in states and v.since == since]

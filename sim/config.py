@@ -15,6 +15,7 @@ from omegaconf import MISSING as REQUIRED
 
 EXPLOITATION_TYPES = ("sexual", "labour", "domestic", "criminal")
 TARGETING_STRATEGIES = ("random", "largest", "central", "leader_first")
+RECRUITMENT_MECHANISMS = ("capacity", "market")
 ENTRY_MODES = ("air", "ferry", "tunnel", "freight", "boat", "cta")
 
 
@@ -137,6 +138,30 @@ class Groups:
                                      doc="mean time before a new group replaces a dismantled one")
     revenue_gbp: dict[str, float] = param(_by_type(900.0, 300.0, 150.0, 500.0), lo=0, hi=MAX_GBP,
                                           unit="GBP/victim-week")
+    recruitment: str = param(
+        "capacity", doc="how groups recruit: capacity (a fixed capacity that refills; as many "
+        "groups per source as at the start) or market (by expected profit; groups enter and "
+        "leave)")
+
+
+@dataclass
+class Market:
+    cost_share: float = param(0.7, lo=0, hi=1,
+                              doc="a group's costs per victim-week as a share of revenue at the "
+                              "reference price (market recruitment)")
+    price_elasticity: float = param(1.0, lo=0.05, hi=100,
+                                    doc="elasticity of demand for exploitation in a region: "
+                                    "price = (reference / held)^(1/e); elastic, since "
+                                    "exploiters can turn to labour and sex not trafficked")
+    max_price: float = param(3.0, lo=1, hi=100, doc="highest price multiplier of a scarce market")
+    reference_hazard: float = param(
+        0.0145, lo=1e-6, hi=1, unit="1/week",
+        source="tuned: weekly share of exploited victims identified or escaping in uk_2011 "
+        "under the status quo", doc="the hazard of losing a victim at which a recruit is "
+        "worth the reference value")
+    exit_weeks: float = param(26.0, lo=1, hi=MAX_WEEKS, unit="weeks",
+                              doc="mean time before a group beyond what the margins support "
+                              "leaves the market")
 
 
 @dataclass
@@ -160,8 +185,9 @@ class RouteChoice:
 @dataclass
 class Exploitation:
     identification: dict[str, float] = param(
-        _by_type(0.0050, 0.0036, 0.0020, 0.0024), lo=0, hi=1, unit="1/week",
-        source="tuned: about 1 in 4 victims known a year (NCA 2013; Home Office 2014)",
+        _by_type(0.0075, 0.0054, 0.0030, 0.0036), lo=0, hi=1, unit="1/week",
+        source="tuned: 2,744 known of 10,000-13,000 exploited in 2013 (NCA 2013; Home Office "
+        "2014)",
         doc="first-responder identification hazard by type")
     minor_identification: float = param(1.3, lo=0, hi=1000, doc="multiplier for minors")
     leave: float = param(0.008, lo=0, hi=1, unit="1/week",
@@ -228,8 +254,40 @@ class Care:
                                      doc="largest relative rise in identification")
     retrafficking_supported: float = param(0.001, lo=0, hi=1, unit="1/week")
     retrafficking_unsupported: float = param(0.003, lo=0, hi=1, unit="1/week")
+    retrafficking_unidentified: float = param(
+        0.003, lo=0, hi=1, unit="1/week",
+        doc="survivors who left exploitation unidentified: as unsupported identified victims")
     risk_weeks: int = param(104, lo=0, hi=MAX_WEEKS, unit="weeks",
                             doc="time at risk of re-trafficking")
+
+
+@dataclass
+class Justice:
+    charge: float = param(0.67, lo=0, hi=1,
+                          source="CPS 2017-18: 239 suspects charged of 355 referred",
+                          doc="arrested traffickers who are charged")
+    charge_weeks: int = param(26, lo=0, hi=MAX_WEEKS, unit="weeks",
+                              doc="from arrest to the charging decision")
+    trial_weeks: int = param(78, lo=0, hi=MAX_WEEKS, unit="weeks",
+                             source="assumption; CPS 2017-18: nearly 3 years from offence to "
+                             "completion", doc="from charge to verdict")
+    conviction_base: float = param(0.75, lo=0, hi=100, unit="1",
+                                   doc="conviction hazard without witnesses or intelligence")
+    witness_weight: float = param(0.3, lo=0, hi=100, unit="1/witness",
+                                  doc="rise in the conviction hazard per cooperating victim")
+    intel_weight: float = param(0.3, lo=0, hi=100, unit="1/intel",
+                                doc="rise in the conviction hazard per unit of NCA intelligence")
+    cooperation_supported: float = param(0.6, lo=0, hi=1,
+                                         doc="freed victims who testify, if they had support")
+    cooperation_unsupported: float = param(0.2, lo=0, hi=1,
+                                           doc="freed victims who testify, without support")
+    sentence_weeks: int = param(104, lo=0, hi=MAX_WEEKS, unit="weeks",
+                                doc="time a convicted trafficker spends in custody")
+    deterrence: float = param(2.0, lo=0, hi=1000,
+                              doc="how strongly convictions of a source's traffickers lower its "
+                              "groups' recruitment and raise what they fear to lose at the border")
+    memory: float = param(0.98, lo=0, hi=1, unit="1/week",
+                          doc="weekly fading of remembered convictions")
 
 
 # --- policy: the government's levers, one block per pillar ------------------------------------
@@ -284,13 +342,16 @@ class Config:
     border: Border = field(default_factory=Border)
     enforcement: Enforcement = field(default_factory=Enforcement)
     care: Care = field(default_factory=Care)
+    justice: Justice = field(default_factory=Justice)
+    market: Market = field(default_factory=Market)
     seed: int = param(0, lo=0, hi=2**32 - 1, doc="base seed of the experiment")
     replication: int = param(0, lo=0, hi=2**32 - 1,
                              doc="replication k; the run's seed comes from (seed, k)")
     replications: int = param(1, lo=1, hi=1000, doc="replications an experiment sweeps over")
     sweep: str = param("adhoc", doc="name of the sweep's folder under results/")
-    burn_in_weeks: int = param(104, lo=0, hi=MAX_WEEKS, unit="weeks",
-                               doc="status quo before the policy starts")
+    burn_in_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks",
+                               doc="status quo before the policy starts: long enough for every "
+                               "stock to settle (tests/test_steady_state.py)")
     policy_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks")
 
 
@@ -433,6 +494,9 @@ def validate(cfg: Config) -> Config:
                 _fail(f"world.routes[{i}].{end}", getattr(route, end),
                       "must name a place of the world")
     p = cfg.policy
+    if cfg.groups.recruitment not in RECRUITMENT_MECHANISMS:
+        _fail("groups.recruitment", cfg.groups.recruitment,
+              "one of " + ", ".join(RECRUITMENT_MECHANISMS))
     if p.enforcement.targeting not in TARGETING_STRATEGIES:
         _fail("policy.enforcement.targeting", p.enforcement.targeting,
               "one of " + ", ".join(TARGETING_STRATEGIES))

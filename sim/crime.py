@@ -110,6 +110,15 @@ class CrimeGroup:
             self.hire(role, [t for t in alive if m.random.random() < p])
         self.vacancies = still
 
+    def rejoin(self, role: Role) -> Trafficker | None:
+        """A member back from the justice system takes a vacancy of the role (and its
+        orphaned ties) if there is one; if the place was filled, they stay away."""
+        for i, (vacant, orphans) in enumerate(self.vacancies):
+            if vacant is role:
+                del self.vacancies[i]
+                return self.hire(role, [t for t in orphans if t in self.crime.network])
+        return None
+
 
 class OrganisedCrime:
     """Every crime group of a run, their criminal network, and what they believe of routes.
@@ -131,15 +140,16 @@ class OrganisedCrime:
 
     # --- founding and reformation ----------------------------------------------------------
 
-    def found(self, source: str) -> CrimeGroup:
+    def found(self, source: str, appeal: dict[str, float] | None = None) -> CrimeGroup:
         """A new group at ``source``, based in a region drawn by demand for what the source
-        supplies: a leader, members in every role, ties among them and broker ties to groups
-        at the same source (else anywhere)."""
+        supplies (times the region's ``appeal``, if given): a leader, members in every role,
+        ties among them and broker ties to groups at the same source (else anywhere)."""
         m, shape = self.model, self.model.cfg.groups
         regions = [r for s, r in m.routes.paths if s == source]
         mix = m.cfg.world.sources[source].exploitation
         weight = np.array([sum(mix.get(t, 0) * m.cfg.world.regions[r].demand.get(t, 0)
-                               for t in EXPLOITATION_TYPES) for r in regions]) + 1e-12
+                               for t in EXPLOITATION_TYPES)
+                           * (1.0 if appeal is None else appeal[r]) for r in regions]) + 1e-12
         region = regions[m.rng.choice(len(regions), p=weight / weight.sum())]
         group = CrimeGroup(self, len(self.groups), source, region)
         self.groups.append(group)
@@ -217,11 +227,18 @@ class OrganisedCrime:
 
     # --- arrests and dismantling -----------------------------------------------------------
 
-    def arrest(self, member: Trafficker, channel: str) -> None:
-        """Arrested: the victims the member held are freed (identified by ``channel``)."""
-        for v in list(member.victims):
+    def arrest(self, member: Trafficker, channel: str, intel: float | None = None) -> None:
+        """Arrested: the victims the member held are freed (identified by ``channel``) and
+        are the witnesses of the member's case, with the NCA's file on the group (``intel``,
+        as it stood when the operation ended; by default, as it stands at the arrest)."""
+        group = member.group
+        if intel is None:
+            intel = self.model.intelligence.of(group)
+        freed = list(member.victims)
+        for v in freed:
             self.model.identify_victim(v, channel)
         self.model.tally["traffickers_arrested"] += 1
+        self.model.justice.open_case(group, member.role, freed, intel)
         member.group.lose(member, channel)
 
     def dismantle(self, group: CrimeGroup, channel: str) -> None:
@@ -233,6 +250,22 @@ class OrganisedCrime:
         for member in group.everyone():
             for v in list(member.victims):
                 m.identify_victim(v, channel)
+            self.untie(member)
+            self.remove(member)
+        group.members = {role: [] for role in Role}
+        group.vacancies = []
+        m.intelligence.wipe(group)
+
+    def dissolve(self, group: CrimeGroup) -> None:
+        """The group leaves the market: its victims get away unidentified, its members
+        disperse."""
+        m = self.model
+        group.active = False
+        self.active_at[group.source].remove(group)
+        for member in group.everyone():
+            for v in list(member.victims):
+                m.release(v)
+                m.leave(v)
             self.untie(member)
             self.remove(member)
         group.members = {role: [] for role in Role}

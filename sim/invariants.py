@@ -28,6 +28,8 @@ def pool_keys(victim: Victim) -> tuple:
         return ((victim.exploitation, victim.minor),)
     if victim.state is State.RECOVERED:
         return (victim.supported, "safe")
+    if victim.state is State.LEFT:
+        return ("at_risk", "safe")
     return (None,)
 
 

@@ -13,6 +13,8 @@ from sim.agents.nca import Intelligence
 from sim.calendar import Calendar
 from sim.config import EXPLOITATION_TYPES, Config, Policy, run_seed, validate
 from sim.crime import CrimeGroup, OrganisedCrime
+from sim.justice import Justice
+from sim.market import Market
 from sim.nrm import NationalReferralMechanism
 from sim.pillars import Levers, levers
 from sim.register import Register
@@ -40,8 +42,10 @@ class TraffickingModel(Model):
 
     The parts: ``register`` (victims by state), ``calendar`` (what falls due when), ``crime``
     (crime groups and their network, :mod:`sim.crime`), ``intelligence`` (the NCA's files),
-    ``nrm`` (referral and support), ``checkpoints`` and the NCA units (agents), and ``levers``
-    (what the policy in force buys, :mod:`sim.pillars`). ``tally`` counts this week's events.
+    ``justice`` (charges, verdicts, custody, deterrence), ``nrm`` (referral and support),
+    ``market`` (prices and margins, under ``groups.recruitment: market``), ``checkpoints`` and
+    the NCA units (agents), and ``levers`` (what the policy in force buys, :mod:`sim.pillars`).
+    ``tally`` counts this week's events.
     """
 
     def __init__(self, config: Config | None = None, *, rng: int | None = None):
@@ -62,7 +66,9 @@ class TraffickingModel(Model):
         self.victims_created = 0
         self.nrm = NationalReferralMechanism(self)
         self.intelligence = Intelligence()
+        self.justice = Justice(self)
         self.crime = OrganisedCrime(self)
+        self.year, self.exploited_in_year = -1, 0  # distinct victims exploited this year
 
         self.levers: Levers = levers(cfg, Policy())
         self.awareness = dict(self.levers.awareness)
@@ -72,6 +78,7 @@ class TraffickingModel(Model):
         for source, spec in cfg.world.sources.items():
             for _ in range(spec.groups):
                 self.stock(self.crime.found(source))
+        self.market = Market(self) if cfg.groups.recruitment == "market" else None
         self.tally.clear()
         self.apply(Policy() if cfg.burn_in_weeks else cfg.policy)
         self.row = metrics.observe(self)
@@ -82,6 +89,8 @@ class TraffickingModel(Model):
 
     def step(self) -> None:
         self.tally.clear()
+        if (self.steps - 1) // 52 != self.year:
+            self.new_year()
         if self.steps == self.policy_week and self.cfg.burn_in_weeks:
             self.apply(self.cfg.policy)
         self.raise_awareness()
@@ -96,13 +105,18 @@ class TraffickingModel(Model):
             unit.investigate()
         self.nrm.decide()
         self.nrm.support()
+        self.justice.week()
         self.escape()
-        self.nrm.end_periods()
+        self.nrm.recover_unsupported()
+        self.end_risk_windows()
         self.retraffick()
         self.crime.learn_routes()
         self.crime.fill_vacancies()
         self.share_intelligence()
-        self.crime.reform()
+        if self.market is None:
+            self.crime.reform()
+        else:
+            self.market.week()
         self.renew_populations()
         self.record()
 
@@ -137,21 +151,30 @@ class TraffickingModel(Model):
 
     def recruit(self) -> None:
         """Each group recruits Poisson(recruiters x rate x vulnerability x (1 - awareness) x
-        share of population left x spare capacity share) people at its source a week."""
+        share of population left x deterrence x drive) people at its source a week, where the
+        drive is the group's spare capacity share (``capacity``) or its profit margin
+        (``market``)."""
         cfg = self.cfg
         active = [g for g in self.crime.groups if g.active and g.members[Role.TRANSPORTER]]
         if not active:
             return
         reach = {n: s.vulnerability * (1 - self.awareness[n]) * self.population[n] / s.population
-                 if s.population else 0.0 for n, s in cfg.world.sources.items()}
-        mean = np.array([
-            len(g.members[Role.RECRUITER]) * reach[g.source] * max(0.0, 1 - g.load / g.capacity)
-            if g.capacity else 0.0 for g in active]) * cfg.recruitment.rate
+                 * self.justice.deterrence(n) if s.population else 0.0
+                 for n, s in cfg.world.sources.items()}
+        if self.market is None:
+            drive = [max(0.0, 1 - g.load / g.capacity) if g.capacity else 0.0 for g in active]
+        else:
+            margin = self.market.margins()
+            drive = [margin[g.region] for g in active]
+        mean = np.array([len(g.members[Role.RECRUITER]) * reach[g.source] * d
+                         for g, d in zip(active, drive, strict=True)]) * cfg.recruitment.rate
         for group, n in zip(active, self.rng.poisson(mean), strict=True):
             n = min(int(n), int(self.population[group.source]))
             if n:
                 self.population[group.source] -= n
                 self.dispatch(group, [self.new_victim(group) for _ in range(n)])
+        if self.market is not None:
+            self.market.expand(active)
 
     def renew_populations(self) -> None:
         """The people at risk at each source grow back towards their initial number."""
@@ -187,8 +210,10 @@ class TraffickingModel(Model):
         r = self.cfg.routes
         paths = self.routes.paths[group.source, group.region]
         risk = self.crime.beliefs.risk[group.index]
+        loss = r.loss_gbp * (1 + self.cfg.justice.deterrence
+                             * self.justice.perceived_risk(group.source))
         cost = np.array([p.cost_gbp + r.week_gbp * p.weeks
-                         + (r.loss_gbp * risk[self.entry_index[p.entry]] if p.entry else 0.0)
+                         + (loss * risk[self.entry_index[p.entry]] if p.entry else 0.0)
                          for p in paths])
         weight = np.exp(-(cost - cost.min()) / r.scale_gbp)
         path = paths[self.rng.choice(len(paths), p=weight / weight.sum())]
@@ -233,7 +258,7 @@ class TraffickingModel(Model):
                     continue
                 if not group.active:  # the group fell apart on the way: they get away
                     self.release(v)
-                    self.register.move(v, State.LEFT)
+                    self.leave(v)
                     continue
                 self.take(v, group)
 
@@ -243,6 +268,18 @@ class TraffickingModel(Model):
         victim.group, victim.controller = group, keeper
         keeper.victims[victim] = None
         self.register.move(victim, State.EXPLOITED, (victim.exploitation, victim.minor))
+        if victim.counted_year != self.year:
+            victim.counted_year = self.year
+            self.exploited_in_year += 1
+
+    def new_year(self) -> None:
+        """A calendar year of 52 weeks begins: everyone exploited now is exploited in it."""
+        self.year = (self.steps - 1) // 52
+        self.exploited_in_year = 0
+        for _, pool in self.register.pools_of(State.EXPLOITED):
+            for v in pool:
+                v.counted_year = self.year
+            self.exploited_in_year += len(pool)
 
     # --- exploitation and identification ---------------------------------------------------
 
@@ -292,16 +329,32 @@ class TraffickingModel(Model):
         for _, pool in self.register.pools_of(State.EXPLOITED):
             for v in pool.sample(self.rng, self.rng.binomial(len(pool), leave)):
                 self.release(v)
-                self.register.move(v, State.LEFT)
+                self.leave(v)
                 self.tally["escaped"] += 1
 
-    def retraffick(self) -> None:
-        """Identified victims out of exploitation may be re-trafficked while at risk: less
-        often if they were supported."""
+    def leave(self, victim: Victim) -> None:
+        """Out of the groups' hands unidentified: back in their community, at risk of being
+        trafficked again for ``care.risk_weeks``."""
+        self.register.move(victim, State.LEFT, "at_risk")
+        self.calendar.book(self.steps + self.cfg.care.risk_weeks, "risk_end", victim)
+
+    def end_risk_windows(self) -> None:
+        """Survivors past their re-trafficking window (recovered or left) are safe."""
+        for victim in self.calendar.due(self.steps, "risk_end", State.RECOVERED, State.LEFT):
+            self.register.move(victim, victim.state, "safe")
+
+    def survivors_at_risk(self) -> list:
+        """(pool, weekly hazard) of every group of survivors who can be re-trafficked."""
         care, pool = self.cfg.care, self.register.pool
-        at_risk = [(pool(State.UNSUPPORTED), care.retrafficking_unsupported),
-                   (pool(State.RECOVERED, True), care.retrafficking_supported),
-                   (pool(State.RECOVERED, False), care.retrafficking_unsupported)]
+        return [(pool(State.UNSUPPORTED), care.retrafficking_unsupported),
+                (pool(State.RECOVERED, True), care.retrafficking_supported),
+                (pool(State.RECOVERED, False), care.retrafficking_unsupported),
+                (pool(State.LEFT, "at_risk"), care.retrafficking_unidentified)]
+
+    def retraffick(self) -> None:
+        """Survivors may be trafficked again while at risk: identified victims less often if
+        they were supported; those who left unidentified as often as the unsupported."""
+        at_risk = self.survivors_at_risk()
         for victims, hazard in at_risk:
             for v in victims.sample(self.rng, self.rng.binomial(len(victims), hazard)):
                 self.retake(v)

@@ -27,14 +27,16 @@ class NationalReferralMechanism:
             self.go_without_support(victim)
             return
         victim.nrm = "referred"
-        m.register.move(victim, State.IDENTIFIED)
+        m.register.move(victim, State.AWAITING_RG)
         m.calendar.book(m.steps + m.cfg.care.rg_weeks, "rg", victim)
         m.tally["nrm_referrals"] += 1
+        m.tally["nrm_referrals_minor"] += victim.minor
+        m.tally["nrm_referrals_domestic"] += m.cfg.world.sources[victim.origin].domestic
 
     def decide(self) -> None:
         """This week's RG decisions, then as many CG decisions as capacity allows."""
         m, care = self.model, self.model.cfg.care
-        for victim in m.calendar.due(m.steps, "rg", State.IDENTIFIED):
+        for victim in m.calendar.due(m.steps, "rg", State.AWAITING_RG):
             m.tally["rg_decisions"] += 1
             if m.random.random() >= care.rg_positive:
                 victim.nrm = "rg_negative"
@@ -92,10 +94,8 @@ class NationalReferralMechanism:
         m.register.move(victim, State.RECOVERED, victim.supported)
         m.calendar.book(m.steps + m.cfg.care.risk_weeks, "risk_end", victim)
 
-    def end_periods(self) -> None:
-        """Recovery without support ends; the re-trafficking window closes for those past it."""
+    def recover_unsupported(self) -> None:
+        """Recovery without support ends."""
         m = self.model
         for victim in m.calendar.due(m.steps, "unsupported_end", State.UNSUPPORTED):
             self.recover(victim)
-        for victim in m.calendar.due(m.steps, "risk_end", State.RECOVERED):
-            m.register.move(victim, State.RECOVERED, "safe")

@@ -89,7 +89,8 @@ def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
 def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
     from sim.analysis.sweep import Sweep
     rows = [{"job": f"j{lv}-{k}", "policy.care.support_gbp": lv, "replication": k, "seed": 0,
-             "run_seed": k, "harm_gbp": 1.0, "policy_weeks": 52, "annual_cost_gbp": lv}
+             "run_seed": k, "new_victims_cost_gbp_per_year": 1.0, "policy_weeks": 52,
+             "annual_cost_gbp": lv}
             for lv in (0.0, 2e6, 6e6) for k in range(3)]
     pd.DataFrame(rows).to_parquet(tmp_path / "runs.parquet")
     for row in rows:
@@ -124,3 +125,25 @@ def test_the_figures_leave_matplotlibs_global_state_alone():
     done = subprocess.run([sys.executable, "-c", FRESH], capture_output=True, text=True,
                           env={**os.environ, "MPLBACKEND": "svg"})
     assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_two_mechanisms_are_read_side_by_side(tmp_path):
+    from sim.analysis.mechanisms import table
+
+    def write(folder, rows):
+        folder.mkdir()
+        pd.DataFrame(rows, columns=["scenario", "outcome", "difference", "ci_low", "ci_high",
+                                    "relative"]).to_csv(folder / "comparisons.csv", index=False)
+
+    write(tmp_path / "a", [("support", "recruited_per_year", 10, 5, 15, 0.1),
+                           ("support", "retrafficked_per_year", -10, -15, -5, -0.1),
+                           ("support", "identified_per_year", 10, 5, 15, 0.1)])
+    write(tmp_path / "b", [("support", "recruited_per_year", -10, -15, -5, -0.1),
+                           ("support", "retrafficked_per_year", -20, -30, -10, -0.2),
+                           ("support", "identified_per_year", 1, -5, 7, 0.01)])
+    rows = {line.split(" | ")[1]: line for line in table(tmp_path / "a", tmp_path / "b")
+            .splitlines()[2:]}
+    assert rows["Newly recruited"].endswith("| reverses |")
+    assert rows["Re-trafficked (all survivors)"].endswith("| holds |")
+    assert "-20% [-30%, -10%]" in rows["Re-trafficked (all survivors)"]
+    assert rows["Victims identified"].endswith("no change | depends on the mechanism |")

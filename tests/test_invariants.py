@@ -56,7 +56,7 @@ def escaped_victims_vanish(monkeypatch):
 
     def vanish(self):
         escape(self)
-        for v in list(self.register.pool(State.LEFT)):
+        for v in list(self.register.pool(State.LEFT, "at_risk")):
             v.pool.remove(v)
             v.remove()
 

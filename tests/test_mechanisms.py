@@ -72,3 +72,39 @@ def test_the_policy_switch_alone_changes_nothing():
     a = outcomes(toy(), range(3), key)[key]
     b = outcomes(toy("policy.name=renamed"), range(3), key)[key]
     np.testing.assert_array_equal(a, b)
+
+
+def test_victims_who_leave_unidentified_can_be_trafficked_again():
+    key = "retrafficked_per_year"
+    a = outcomes(toy("care.retrafficking_unidentified=0"), SEEDS, key)[key]
+    b = outcomes(toy("care.retrafficking_unidentified=0.01"), SEEDS, key)[key]
+    assert b.mean() > 1.5 * a.mean() and (b > a).all()
+
+
+def test_victims_evidence_raises_convictions():
+    key = "convictions_per_year"
+    busy = ("policy.enforcement.nca_units=8", "burn_in_weeks=52", "policy_weeks=260")
+    silent = ("justice.cooperation_supported=0", "justice.cooperation_unsupported=0")
+    heard = ("justice.cooperation_supported=1", "justice.cooperation_unsupported=1")
+    a = outcomes(toy(*busy, *silent), SEEDS, key)[key]
+    b = outcomes(toy(*busy, *heard), SEEDS, key)[key]
+    assert b.mean() > 1.2 * a.mean() and (b > a).mean() >= 0.75
+
+
+def test_fear_of_conviction_lowers_recruitment():
+    key = "recruited_per_year"
+    busy = ("policy.enforcement.nca_units=8",)
+    a = outcomes(toy(*busy, "justice.deterrence=0"), SEEDS, key)[key]
+    b = outcomes(toy(*busy, "justice.deterrence=20"), SEEDS, key)[key]
+    assert b.mean() < 0.95 * a.mean() and (b < a).mean() >= 0.75
+
+
+def test_under_the_market_a_drop_in_outflow_raises_the_stock_more_than_under_capacity():
+    key = "victims_exploited_mean"
+    rise = {}
+    for mechanism in ("capacity", "market"):
+        cfg = (f"groups.recruitment={mechanism}", "burn_in_weeks=520", "policy_weeks=104")
+        a = outcomes(toy(*cfg), range(4), key)[key]
+        b = outcomes(toy(*cfg, "exploitation.leave=0.004"), range(4), key)[key]
+        rise[mechanism] = b.mean() / a.mean()
+    assert rise["market"] > rise["capacity"] + 0.05, rise

@@ -72,13 +72,15 @@ def test_a_victims_time_in_states_adds_up_to_their_time_in_the_model():
 
 @pytest.mark.slow
 def test_default_world_sits_near_the_uk_picture_of_2013():
-    """About 10-13k victims at a time, 1,700-2,700 identified a year (one in four known),
-    about a quarter of them UK nationals (DOMAIN.md). Order of magnitude, before calibration."""
+    """10,000-13,000 people exploited in 2013, 2,744 of them known (about one in four or five),
+    1,746 NRM referrals, 378 entering support in the contract's first year, about a quarter of
+    referrals UK nationals (DOMAIN.md). Order of magnitude, before calibration."""
     s = summary(run(TraffickingModel(rng=2).cfg, 2))
-    assert 9_000 <= s["victims_exploited_mean"] <= 14_000
+    assert 9_000 <= s["prevalence_per_year"] <= 14_000
     assert 1_700 <= s["identified_per_year"] <= 3_500
-    assert 1_200 <= s["nrm_referrals_per_year"] <= 2_500  # 1,746 referrals in 2013
-    assert 250 <= s["support_admissions_per_year"] <= 500  # 378 in the contract's first year
     assert 0.15 <= s["known_share"] <= 0.35
-    assert 0.15 <= s["identified_domestic_share"] <= 0.35
+    assert 1_200 <= s["nrm_referrals_per_year"] <= 2_500
+    assert 250 <= s["support_admissions_per_year"] <= 500
+    assert 0.15 <= s["referred_domestic_share"] <= 0.35
+    assert 20 <= s["convictions_per_year"] <= 200  # CPS 2017-18: 185, at 3x the referrals
     assert 100 <= s["groups_active_end"] <= 600

@@ -115,13 +115,13 @@ class NCAUnit(Agent):
         if m.random.random() >= 1 - math.exp(-m.cfg.enforcement.success_rate * intel):
             return
         m.tally["operations_succeeded"] += 1
-        m.intelligence.wipe(group)
+        m.intelligence.wipe(group)  # the file goes to court with the arrested
         sure = STRATEGIES[m.levers.targeting].sure(m, group)
         arrest = m.cfg.enforcement.arrest
         arrested = [t for t in group.everyone() if t is sure or m.random.random() < arrest]
         for member in arrested:
             if group.active:
-                m.crime.arrest(member, channel="nca")
+                m.crime.arrest(member, channel="nca", intel=intel)
 
     def stand_down(self) -> None:
         if self.target is not None:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class State(IntEnum):
     IN_TRANSIT = 0
     EXPLOITED = 1
-    IDENTIFIED = 2  # referred to the NRM, awaiting the reasonable-grounds decision
+    AWAITING_RG = 2  # referred to the NRM, awaiting the reasonable-grounds decision
     SUPPORT_QUEUE = 3  # entitled to support, waiting for a place
     IN_SUPPORT = 4
     UNSUPPORTED = 5  # identified, without a support place (declined, refused or none free)
@@ -53,6 +53,7 @@ class Victim(Agent):
         self.nrm: str | None = None
         self.pool: Pool | None = None
         self.slot = -1
+        self.counted_year = -1  # the last year the victim was counted as exploited in
 
     def enter(self, state: State, pool: Pool) -> None:
         """Leave the current state (recording its duration) and join ``pool`` in ``state``."""

@@ -192,7 +192,8 @@ def cost_effectiveness(sweep: Sweep, table, folder: Path) -> Path | None:
         return None
     gains = [("exploitation_averted", "Exploitation averted", "victim-weeks / year", 1),
              ("identified_gained", "Extra victims identified", "victims / year", 1),
-             ("harm_averted_gbp", "Harm averted (GBP 329k a victim)", "GBP million / year", 1e6)]
+             ("new_victims_cost_averted_gbp", "Cost of new victims averted (GBP 329k each)",
+              "GBP million / year", 1e6)]
     fig = Figure(figsize=(15, 4.8), layout="constrained")
     axes = fig.subplots(1, 3)
     colour = colours(sweep)
@@ -214,9 +215,9 @@ def cost_effectiveness(sweep: Sweep, table, folder: Path) -> Path | None:
         on = frontier(list(cost), list(mean))
         ax.plot(cost[on], mean[on], color="#555555", lw=1, ls=":", label="efficient frontier")
         ax.axhline(0, color="#999999", lw=0.8)
-        if key == "harm_averted_gbp":  # above this line the policy saves more than it costs
+        if key == "new_victims_cost_averted_gbp":  # above: saves more than it costs
             edge = np.array([min(cost.min(), 0), max(cost.max(), 0)])
-            ax.plot(edge, edge, color="#D55E00", lw=0.8, ls="--", label="harm averted = cost")
+            ax.plot(edge, edge, color="#D55E00", lw=0.8, ls="--", label="cost averted = cost")
         ax.set_xlabel(f"extra cost over {sweep.label(sweep.reference)} (GBP million / year)")
         ax.set_ylabel(unit)
         ax.set_title(title)

@@ -14,7 +14,7 @@ GAINS = {  # gain: (outcome, sign: +1 if a rise is the gain)
     "identified_gained": ("identified_per_year", 1),
     "exploitation_averted": ("exploitation_weeks_per_year", -1),
     "retrafficking_averted": ("retrafficked_per_year", -1),
-    "harm_averted_gbp": ("harm_gbp_per_year", -1),
+    "new_victims_cost_averted_gbp": ("new_victims_cost_gbp_per_year", -1),
 }
 
 

@@ -20,16 +20,24 @@ from sim.runs import (
     read_summary,
 )
 
-OUTCOMES = {  # key: (label, unit, +1 if more is better)
+OUTCOMES = {  # key: (label, unit, +1 if more is better); the first six are the headline
+    "exploitation_weeks_per_year": ("Exploitation (the harm measure)", "victim-weeks / year", -1),
     "identified_per_year": ("Victims identified", "victims / year", 1),
-    "identified_border_per_year": ("Identified at the border", "victims / year", 1),
-    "exploitation_weeks_per_year": ("Exploitation", "victim-weeks / year", -1),
-    "retrafficked_per_identified": ("Re-trafficked per victim identified", "ratio", -1),
-    "traffickers_arrested_per_year": ("Traffickers arrested", "people / year", 1),
-    "groups_dismantled_per_year": ("Groups dismantled", "groups / year", 1),
     "recruited_per_year": ("Newly recruited", "victims / year", -1),
-    "retrafficked_per_year": ("Re-trafficked", "victims / year", -1),
-    "harm_gbp_per_year": ("Harm (Home Office cost per victim)", "GBP / year", -1),
+    "retrafficked_per_year": ("Re-trafficked (all survivors)", "victims / year", -1),
+    "convictions_per_year": ("Traffickers convicted", "people / year", 1),
+    "identified_border_per_year": ("Identified at the border", "victims / year", 1),
+    "prevalence_per_year": ("Exploited at some time in a year", "victims", -1),
+    "retrafficked_per_1000_survivors": ("Re-trafficked per 1,000 survivors at risk",
+                                        "victims / year", -1),
+    "retrafficked_per_identified": ("Re-trafficked per victim identified", "ratio", -1),
+    "nrm_referrals_per_year": ("NRM referrals", "victims / year", 1),
+    "traffickers_arrested_per_year": ("Traffickers arrested", "people / year", 1),
+    "charges_per_year": ("Traffickers charged", "people / year", 1),
+    "groups_dismantled_per_year": ("Groups dismantled", "groups / year", 1),
+    "new_victims_cost_gbp_per_year": ("Cost of new victims (GBP 329k each)", "GBP / year", -1),
+    "exploitation_weeks_final_year": ("Exploitation in the last policy year",
+                                      "victim-weeks", -1),
 }
 
 
@@ -51,10 +59,9 @@ class Sweep:
         runs = read_parquet(table)
         if runs.empty:
             raise ConfigError(f"{root}/runs.parquet has no complete job to analyse")
-        missing = [c for c in ("job", "replication", "harm_gbp", "policy_weeks") if c not in runs]
+        missing = [c for c in ("job", "replication", "policy_weeks") if c not in runs]
         if missing:
             raise ConfigError(f"{table}: not a sweep's table (no column {', '.join(missing)})")
-        runs["harm_gbp_per_year"] = runs["harm_gbp"] / (runs["policy_weeks"] / 52)
         keys = [k for k in override_keys(root, runs["job"]) if k in runs
                 and k not in ("replication", "seed")]
         varied = [k for k in keys if runs[k].nunique(dropna=False) > 1]
