@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import functools
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -17,7 +18,7 @@ import traceback
 from pathlib import Path
 
 import hydra
-from hydra._internal.utils import get_args_parser
+from hydra._internal.utils import get_args_parser  # Hydra's own flags, exactly; no public API
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
@@ -32,7 +33,7 @@ SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
                "analyse": "python -m sim analyse <sweep folder>"}
 GROUPS = {"world": CONFIG_DIR / "world", "policy": CONFIG_DIR / "policy",
           "experiment": EXPERIMENT_DIR}
-SWEEP_PID = "SIM_SWEEP_PID"  # the sweep's main process, for its workers' watchdog
+SWEEP_PID = "SIM_SWEEP_PID"  # host:pid of the sweep's main process, for its workers' watchdog
 MAX_REPLICATIONS = Config.__dataclass_fields__["replications"].metadata["hi"]
 HYDRA_WROTE = {".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml", "sim.log"}
 started = time.time()  # this command's start: files older than this are not its own
@@ -295,7 +296,7 @@ def run(argv: list[str]) -> int:
     except Exception as err:
         return internal_failure(err)
     saved, sys.argv = sys.argv, [sys.argv[0], *argv]
-    os.environ[SWEEP_PID] = str(os.getpid())
+    os.environ[SWEEP_PID] = f"{socket.gethostname()}:{os.getpid()}"
     try:
         app()
     except SystemExit as done:

@@ -4,6 +4,7 @@ what a sweep does when interrupted, and the watchdog that stops a worker whose s
 import math
 import os
 import shlex
+import socket
 import sys
 import threading
 import time
@@ -154,11 +155,13 @@ def interrupted(argv: list[str]) -> int:
 
 
 def watch_parent() -> None:
-    """In a launcher's worker process: exit as soon as the sweep's main process is gone, so
-    that a sweep killed (even with SIGKILL) leaves no worker computing. Once per process."""
+    """In a launcher's worker process on the sweep's machine: exit as soon as the sweep's main
+    process is gone, so that a sweep killed (even with SIGKILL) leaves no worker computing.
+    Once per process; not on other machines (a SLURM node), where that pid means nothing."""
     global watching
-    sweep = int(os.environ.get("SIM_SWEEP_PID", "0"))
-    if watching or not sweep or sweep == os.getpid():
+    host, _, pid = os.environ.get("SIM_SWEEP_PID", "").rpartition(":")
+    sweep = int(pid) if pid.isdigit() else 0
+    if watching or not sweep or sweep == os.getpid() or host != socket.gethostname():
         return
     watching = True
     threading.Thread(target=watch, args=(sweep,), daemon=True).start()
