@@ -1,23 +1,42 @@
-"""``python -m sim``: the Hydra application, plus ``reproduce`` and ``analyse`` subcommands."""
+"""``python -m sim``: the Hydra application, plus ``reproduce`` and ``analyse`` subcommands.
 
+One rule for every entry point: exit status 0 on success, 2 for bad input (one line on stderr
+naming the key or file, what is wrong and what is allowed), 1 for an internal failure (one line
+on stderr, the traceback in a log file). Bad input is refused before Hydra makes any folder
+where it can be; a run refused later removes only what it wrote itself.
+"""
+
+import argparse
 import contextlib
+import functools
 import os
+import socket
 import sys
+import tempfile
+import time
 import traceback
 from pathlib import Path
 
 import hydra
+from hydra._internal.utils import get_args_parser  # Hydra's own flags, exactly; no public API
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import CONFIG_DIR, ConfigError, validate
-from sim.runs import ERROR, SERIES, SUMMARY, job_dirname, reproduce, run_job, to_config
+from sim.config import CONFIG_DIR, EXPERIMENT_DIR, Config, ConfigError, check_value, validate
+from sim.runs import ERROR, SERIES, SUMMARY, job_dirname, run_job, to_config
 from sim.settings import load_config, register_configs
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
                "analyse": "python -m sim analyse <sweep folder>"}
+GROUPS = {"world": CONFIG_DIR / "world", "policy": CONFIG_DIR / "policy",
+          "experiment": EXPERIMENT_DIR}
+SWEEP_PID = "SIM_SWEEP_PID"  # host:pid of the sweep's main process, for its workers' watchdog
+MAX_REPLICATIONS = Config.__dataclass_fields__["replications"].metadata["hi"]
+HYDRA_WROTE = {".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml", "sim.log"}
+started = time.time()  # this command's start: files older than this are not its own
 
 # resolvers of configs/config.yaml; registered on import, since launchers import this module
 # in their workers to run the task function
@@ -31,6 +50,15 @@ def app(cfg: DictConfig) -> float | None:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode is RunMode.MULTIRUN
+    if multirun:
+        from sim.sweep import watch_parent
+
+        watch_parent()
+        if not out.resolve().is_relative_to(Path(hc.sweep.dir).resolve()):
+            remove_own(out)
+            print(f"error: job folder {out} is outside the sweep folder {hc.sweep.dir}; "
+                  "leave hydra.sweep.subdir as it is", file=sys.stderr)
+            return None
     try:
         refuse_unsafe([*hc.overrides.task, *hc.overrides.hydra])
         config = to_config(cfg)
@@ -40,69 +68,192 @@ def app(cfg: DictConfig) -> float | None:
     try:
         record = run_job(config, out, list(hc.overrides.task))
     except Exception as err:
-        if not multirun:
-            raise
         # one job's crash must not cost the sweep its other jobs: record it and go on
-        (out / "sim.log").open("a").write(traceback.format_exc())
-        give_up(f"failed: {type(err).__name__}: {err}", out, multirun)
+        with (out / "sim.log").open("a") as log:
+            log.write(traceback.format_exc())
+        if not multirun:
+            print(f"error: failed: {type(err).__name__}: {err} (traceback in {out}/sim.log)",
+                  file=sys.stderr)
+            sys.exit(1)
+        (out / ERROR).write_text(f"failed: {type(err).__name__}: {err}\n")
         return None
     if not multirun:
         print(f"results: {out}")
     return record["metrics"]["identified_per_year"]
 
 
-def refuse_unsafe(overrides: list[str]) -> None:
-    for o in overrides:
-        key = o.split("=", 1)[0]
-        if key.startswith(("+", "~")):
-            raise ConfigError(f"{o}: adding or deleting keys is not allowed; every parameter "
-                              "already has a key in the schema (python -m sim --cfg job)")
-        if "_target_" in key:
-            raise ConfigError(f"{o}: configs cannot name code to run")
-
-
 def give_up(why: str, out: Path, multirun: bool) -> None:
     """A job that cannot run: one line, and nothing half-written or stale left behind."""
     print(f"error: {why.removeprefix('invalid: ')}", file=sys.stderr)
-    for stale in (out / SUMMARY, out / SERIES):
-        stale.unlink(missing_ok=True)
-    for name in ("config.yaml", "hydra.yaml", "overrides.yaml"):
-        (out / ".hydra" / name).unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        (out / ".hydra").rmdir()
     if multirun:  # the sweep goes on; the job's folder keeps only the reason
+        for stale in (SUMMARY, SERIES, *(name for name in HYDRA_WROTE if name != "sim.log")):
+            (out / stale).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (out / ".hydra").rmdir()
         (out / ERROR).write_text(f"{why}\n")
         return None
-    (out / "sim.log").unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        out.rmdir()
+    remove_own(out)
     sys.exit(2)
 
 
-NOISE = ("full_key", "object_type", "reference_type", "To append", "Config search path",
-         "provider=", "Set the environment")
-
-
-def precheck(args: list[str]) -> None:
-    """Compose a single run's config as Hydra will and check it, so that bad input is one
-    line and exit status 2 before any folder is made (sweeps are checked job by job)."""
-    if any(a.startswith("-") for a in args):
+def remove_own(out: Path) -> None:
+    """Remove the folder Hydra made for this run, but only if nothing in it is older than
+    this command or other than what Hydra writes: a folder of an earlier run stays whole."""
+    files = [p for p in out.rglob("*") if p.is_file()] if out.is_dir() else []
+    if any(p.relative_to(out).as_posix() not in HYDRA_WROTE or p.stat().st_mtime < started
+           for p in files):
         return
+    for p in files:
+        p.unlink()
+    for folder in (out / ".hydra", out):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def names_code(value: object) -> bool:
+    """Whether a parsed override value holds a ``_target_`` key, at any depth."""
+    if isinstance(value, dict):
+        return any("_target_" in str(k) or names_code(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(names_code(v) for v in value)
+    return names_code(value.list) if hasattr(value, "list") else False  # a choice sweep
+
+
+def refuse_unsafe(overrides: list[str] | list[Override]) -> None:
+    """Keys must already be in the schema, and no override may name code to run (Hydra
+    instantiates any ``_target_``, the callbacks and launchers of ``hydra.*`` included)."""
+    parser = overrides_parser()
+    for o in overrides:
+        parsed = parser.parse_override(o) if isinstance(o, str) else o
+        line, key = parsed.input_line, parsed.key_or_group
+        if parsed.type is not OverrideType.CHANGE:
+            raise ConfigError(f"{line}: adding or deleting keys is not allowed; every parameter "
+                              "already has a key in the schema (python -m sim --cfg job)")
+        if parsed.package is not None:
+            raise ConfigError(f"{line}: a group's options go to their own place (no @)")
+        if "_target_" in key or names_code(parsed.value()):
+            raise ConfigError(f"{line}: configs cannot name code to run (_target_)")
+
+
+def check_group(o: Override) -> None:
+    """A group option named exactly as its file is: ``policy=border``, not ``policy=border.yaml``,
+    ``policy=[border]`` or ``policy=border<TAB>``."""
+    folder = GROUPS.get(o.key_or_group)
+    if folder is None:
+        return
+    options = sorted(p.stem for p in folder.glob("*.yaml"))
+    given = str(o.input_line).split("=", 1)[1] if "=" in str(o.input_line) else ""
+    values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [given]
+    if o.is_sweep_override() and given.strip() != ",".join(values):
+        values = [given]  # range(), glob() and the like: not a list of names
+    for value in values:
+        if value not in options:
+            raise ConfigError(f"{o.key_or_group} = {value!r}: one of {', '.join(options)} "
+                              f"(the files of {o.key_or_group}/ without .yaml)")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line as Hydra reads it, its errors as ConfigError."""
+    parser = get_args_parser()
+
+    def refuse(message: str):
+        raise ConfigError(f"{message} (python -m sim --help)")
+
+    parser.error = refuse  # type: ignore[method-assign]
+    return parser.parse_args(argv)  # --version prints and exits 0
+
+
+def precheck(argv: list[str]) -> list[str]:
+    """Check the command line as Hydra will read it, so that bad input is one line and exit
+    status 2 before any folder is made; return the arguments to run (an ad-hoc sweep's
+    ``replications=N`` becomes ``replication=range(0,N)``). A single run's config is composed
+    and checked whole; a sweep's jobs are checked one by one as they run."""
+    args = parse_args(argv)
+    if args.experimental_rerun is not None:
+        raise ConfigError("--experimental-rerun: not supported (it unpickles a file); "
+                          "re-run a finished job with: python -m sim reproduce <folder>")
     try:
-        parsed = OverridesParser.create().parse_overrides(args)
+        parsed = overrides_parser().parse_overrides(args.overrides)
     except Exception as err:
         raise ConfigError(describe(err)) from None
-    if any(o.is_sweep_override() or o.key_or_group == "experiment" for o in parsed):
-        return
-    overrides = [str(o.input_line) for o in parsed
-                 if o.key_or_group != "hydra" and not o.key_or_group.startswith(("hydra.",
-                                                                                 "hydra/"))]
-    refuse_unsafe(overrides)
+    refuse_unsafe(parsed)
+    for o in parsed:
+        check_group(o)
+        check_known(o)
+        if o.key_or_group == "hydra.sweep.subdir":
+            raise ConfigError(f"{o.input_line}: job folders are named by the sweep; "
+                              "choose the sweep's folder with hydra.sweep.dir")
+    if args.help or args.hydra_help or args.info or args.shell_completion or args.cfg:
+        return argv
+    keys = {o.key_or_group for o in parsed}
+    if args.multirun or keys & {"experiment", "hydra.mode"}:
+        return check_sweep(argv, parsed)
+    sweeps = [str(o.input_line) for o in parsed if o.is_sweep_override()]
+    if sweeps:
+        raise ConfigError(f"{sweeps[0]}: several values make a sweep; add --multirun")
+    if args.config_path or args.config_name or args.config_dir:
+        return argv  # another config tree: checked when Hydra composes it
+    overrides = [str(o.input_line) for o in parsed if not is_hydra(o)]
     try:
         config = load_config(overrides)
     except Exception as err:
         raise ConfigError(describe(err)) from None
     validate(config)
+    return argv
+
+
+def is_hydra(o: Override) -> bool:
+    return o.key_or_group == "hydra" or o.key_or_group.startswith(("hydra.", "hydra/"))
+
+
+def check_known(o: Override) -> None:
+    """A key of the schema (the world's keys depend on the world: left to composition), and
+    every number given for it within the key's range."""
+    key = o.key_or_group
+    if is_hydra(o) or key in GROUPS or key.startswith("world."):
+        return
+    try:
+        found = OmegaConf.select(schema(), key, default=KeyError)
+    except Exception:
+        found = KeyError
+    if found is KeyError:
+        raise ConfigError(f"{key}: no such key (python -m sim --cfg job lists every key)")
+    for value in (o.sweep_iterator() if o.is_sweep_override() else [o.value()]):
+        if isinstance(value, (int, float)):
+            check_value(key, value)
+
+
+@functools.cache
+def overrides_parser() -> OverridesParser:
+    return OverridesParser.create()
+
+
+@functools.cache
+def schema() -> DictConfig:
+    return OmegaConf.structured(Config)
+
+
+def check_sweep(argv: list[str], parsed: list[Override]) -> list[str]:
+    """What every job of a sweep shares: a number of replications from 1 to its bound; an
+    ad-hoc sweep's replications=N sweeps replication=range(0,N)."""
+    given = {o.key_or_group: o for o in parsed}
+    if "replications" not in given:
+        return argv
+    o = given["replications"]
+    n = o.value()
+    if o.is_sweep_override() or isinstance(n, bool) or not isinstance(n, int):
+        raise ConfigError(f"{o.input_line}: replications is one whole number, e.g. "
+                          "replications=10")
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise ConfigError(f"replications = {n}: must be between 1 and {MAX_REPLICATIONS}")
+    if "experiment" in given:
+        return argv
+    if "replication" in given:
+        raise ConfigError(f"{o.input_line} and {given['replication'].input_line}: give one of "
+                          "them (replications=N runs replication=range(0,N))")
+    return [*argv, f"replication=range(0,{n})"]
 
 
 def describe(err: BaseException) -> str:
@@ -120,28 +271,86 @@ def describe(err: BaseException) -> str:
     return "; ".join(kept).replace(":;", ":")
 
 
+NOISE = ("full_key", "object_type", "reference_type", "To append", "Config search path",
+         "provider=", "Set the environment")
+
+
 def main() -> None:
     """``python -m sim`` and the ``sim`` command."""
-    register_configs()
-    if len(sys.argv) > 1 and sys.argv[1] in SUBCOMMANDS:
-        subcommand(sys.argv[1], sys.argv[2:])
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(argv: list[str]) -> int:
+    """The application on ``argv``, in this process; its exit status (0, 1 or 2)."""
+    global started
+    started = time.time()
     try:
-        precheck(sys.argv[1:])
+        register_configs()
+        if argv and argv[0] in SUBCOMMANDS:
+            return subcommand(argv[0], argv[1:])
+        argv = precheck(argv)
     except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    app()
+        return bad_input(err)
+    except SystemExit as done:  # --version
+        return exit_status(done)
+    except Exception as err:
+        return internal_failure(err)
+    saved, sys.argv = sys.argv, [sys.argv[0], *argv]
+    os.environ[SWEEP_PID] = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        app()
+    except SystemExit as done:
+        return exit_status(done)
+    except KeyboardInterrupt:
+        from sim.sweep import interrupted
+
+        return interrupted(argv)
+    except Exception as err:
+        return internal_failure(err)
+    finally:
+        sys.argv = saved
+    return 0
 
 
-def subcommand(name: str, args: list[str]) -> None:
-    if len(args) != 1 or not Path(args[0]).is_dir():
-        sys.exit(f"usage: {SUBCOMMANDS[name]}")
+def exit_status(done: SystemExit) -> int:
+    if isinstance(done.code, str):  # a message from Hydra or a library: a failure
+        print(done.code, file=sys.stderr)
+        return 1
+    return int(done.code or 0)
+
+
+def bad_input(err: ConfigError) -> int:
+    print(f"error: {err}", file=sys.stderr)
+    return 2
+
+
+def internal_failure(err: BaseException, log: Path | None = None) -> int:
+    """One line on stderr; the traceback appended to ``log`` (a temporary file if None)."""
+    if log is None or not log.parent.is_dir():
+        log = Path(tempfile.gettempdir()) / f"sim-{os.getpid()}.log"
+    with log.open("a") as f:
+        f.write("".join(traceback.format_exception(err)))
+    print(f"error: internal failure: {type(err).__name__}: {err} (traceback in {log})",
+          file=sys.stderr)
+    return 1
+
+
+def subcommand(name: str, args: list[str]) -> int:
+    if len(args) != 1:
+        raise ConfigError(f"usage: {SUBCOMMANDS[name]}")
+    folder = Path(args[0])
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: no such folder (usage: {SUBCOMMANDS[name]})")
     try:
         if name == "analyse":
             from sim.analysis import analyse  # the statistics and plotting stack, only here
 
-            print(f"report: {analyse(Path(args[0]))}")
-            sys.exit(0)
-        sys.exit(0 if reproduce(Path(args[0])) else 1)
-    except ConfigError as err:
-        sys.exit(f"error: {err}")
+            print(f"report: {analyse(folder)}")
+            return 0
+        from sim.runs import reproduce
+
+        return 0 if reproduce(folder) else 1
+    except ConfigError:
+        raise
+    except Exception as err:
+        return internal_failure(err, folder / "sim.log")

@@ -33,6 +33,20 @@ class ConfigError(ValueError):
     """A configuration value outside what the model allows."""
 
 
+# Upper bounds: generous for every use of the model, small enough that no valid config hangs
+# or overflows. Sizes that multiply are bounded together by the work estimate in validate().
+MAX_WEEKS = 5200  # a century
+MAX_GBP = 1e12  # GBP: a thousand billion
+MAX_POPULATION = 10**9  # people at risk at one source
+MAX_GROUPS = 10_000  # crime groups at one source
+MAX_ROLE = 50  # members of a group in one role
+MAX_PLACES = 50  # sources, transit places, entry points or regions of a world
+MAX_ROUTES = 2_000
+MAX_MEMBERS = 100_000  # traffickers in the world at the start
+MAX_VICTIM_WEEKS = 2e8  # places for victims x weeks: a few minutes and GB on one core
+MAX_GROUP_WEEKS = 1e7  # crime groups x weeks
+
+
 def param(default=MISSING, *, lo=None, hi=None, unit="", source="assumption", doc=""):
     """A schema field with its allowed range, unit and source (shown in docs/ODD.md)."""
     meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc}
@@ -50,35 +64,38 @@ def _by_type(sexual, labour, domestic, criminal):
 
 @dataclass
 class Source:
-    population: int = param(lo=0, unit="people", doc="people at risk of recruitment")
+    population: int = param(lo=0, hi=MAX_POPULATION, unit="people",
+                            doc="people at risk of recruitment")
     vulnerability: float = param(lo=0, hi=1, doc="share of contacts that a recruiter can deceive")
     awareness: float = param(lo=0, hi=1, doc="baseline awareness of trafficking risks")
     minor_share: float = param(lo=0, hi=1, doc="share of recruits who are minors")
     exploitation: dict[str, float] = param(lo=0, doc="mix of exploitation types (sums to 1)")
-    groups: int = param(lo=0, unit="groups", doc="crime groups recruiting here at the start")
+    groups: int = param(lo=0, hi=MAX_GROUPS, unit="groups",
+                        doc="crime groups recruiting here at the start")
     domestic: bool = param(False, doc="UK-internal source: its routes pass no entry point")
 
 
 @dataclass
 class EntryPoint:
     mode: str = param(doc="one of " + ", ".join(ENTRY_MODES))
-    legitimate_crossings: float = param(lo=0, unit="crossings/week")
-    screening_capacity: float = param(lo=0, unit="in-depth screenings/week")
+    legitimate_crossings: float = param(lo=0, hi=1e9, unit="crossings/week")
+    screening_capacity: float = param(lo=0, hi=1e9, unit="in-depth screenings/week")
     detection_probability: float = param(lo=0, hi=1, doc="of a screened trafficking crossing")
-    targeting: float = param(lo=0, doc="times better than random at picking trafficking crossings")
+    targeting: float = param(lo=0, hi=1e6,
+                             doc="times better than random at picking trafficking crossings")
 
 
 @dataclass
 class Region:
-    demand: dict[str, float] = param(lo=0, doc="relative demand by exploitation type")
+    demand: dict[str, float] = param(lo=0, hi=1e6, doc="relative demand by exploitation type")
 
 
 @dataclass
 class Route:
     origin: str = param()
     destination: str = param()
-    weeks: int = param(lo=0, unit="weeks")
-    cost_gbp: float = param(lo=0, unit="GBP/person")
+    weeks: int = param(lo=0, hi=MAX_WEEKS, unit="weeks")
+    cost_gbp: float = param(lo=0, hi=MAX_GBP, unit="GBP/person")
 
 
 @dataclass
@@ -96,7 +113,7 @@ class World:
 
 @dataclass
 class Recruitment:
-    rate: float = param(2.0, lo=0, unit="recruits/recruiter/week",
+    rate: float = param(2.0, lo=0, hi=1000, unit="recruits/recruiter/week",
                         doc="contacts turned into recruits at full vulnerability, no awareness")
     renewal: float = param(0.02, lo=0, hi=1, unit="1/week",
                            doc="share of the gap to the initial population at risk refilled weekly")
@@ -105,19 +122,21 @@ class Recruitment:
 
 @dataclass
 class Groups:
-    recruiters: int = param(2, lo=1, unit="members")
-    transporters: int = param(2, lo=1, unit="members")
-    controllers: int = param(3, lo=1, unit="members")
-    span: int = param(18, lo=1, unit="victims/controller", doc="victims one controller can hold")
+    recruiters: int = param(2, lo=1, hi=MAX_ROLE, unit="members")
+    transporters: int = param(2, lo=1, hi=MAX_ROLE, unit="members")
+    controllers: int = param(3, lo=1, hi=MAX_ROLE, unit="members")
+    span: int = param(18, lo=1, hi=1000, unit="victims/controller",
+                      doc="victims one controller can hold")
     tie_probability: float = param(0.5, lo=0, hi=1, doc="tie between two members of a group")
-    broker_ties: int = param(2, lo=0, unit="ties/group", doc="ties to members of other groups")
+    broker_ties: int = param(2, lo=0, hi=100, unit="ties/group",
+                             doc="ties to members of other groups")
     replacement_rate: float = param(0.05, lo=0, hi=1, unit="1/week",
                                     doc="chance a vacancy is filled each week")
     succession: float = param(0.6, lo=0, hi=1,
                               doc="chance the best-connected member takes over a lost leader")
-    reformation_weeks: float = param(26.0, lo=1, unit="weeks",
+    reformation_weeks: float = param(26.0, lo=1, hi=MAX_WEEKS, unit="weeks",
                                      doc="mean time before a new group replaces a dismantled one")
-    revenue_gbp: dict[str, float] = param(_by_type(900.0, 300.0, 150.0, 500.0), lo=0,
+    revenue_gbp: dict[str, float] = param(_by_type(900.0, 300.0, 150.0, 500.0), lo=0, hi=MAX_GBP,
                                           unit="GBP/victim-week")
     recruitment: str = param(
         "capacity", doc="how groups recruit: capacity (a fixed capacity that refills; as many "
@@ -130,32 +149,34 @@ class Market:
     cost_share: float = param(0.7, lo=0, hi=1,
                               doc="a group's costs per victim-week as a share of revenue at the "
                               "reference price (market recruitment)")
-    price_elasticity: float = param(1.0, lo=0.05,
+    price_elasticity: float = param(1.0, lo=0.05, hi=100,
                                     doc="elasticity of demand for exploitation in a region: "
                                     "price = (reference / held)^(1/e); elastic, since "
                                     "exploiters can turn to labour and sex not trafficked")
-    max_price: float = param(3.0, lo=1, doc="highest price multiplier of a scarce market")
+    max_price: float = param(3.0, lo=1, hi=100, doc="highest price multiplier of a scarce market")
     reference_hazard: float = param(
         0.0145, lo=1e-6, hi=1, unit="1/week",
         source="tuned: weekly share of exploited victims identified or escaping in uk_2011 "
         "under the status quo", doc="the hazard of losing a victim at which a recruit is "
         "worth the reference value")
-    exit_weeks: float = param(26.0, lo=1, unit="weeks",
+    exit_weeks: float = param(26.0, lo=1, hi=MAX_WEEKS, unit="weeks",
                               doc="mean time before a group beyond what the margins support "
                               "leaves the market")
 
 
 @dataclass
 class RouteChoice:
-    paths: int = param(8, lo=1, doc="most candidate routes per source and region, cheapest "
+    paths: int = param(8, lo=1, hi=100, doc="most candidate routes per source and region, cheapest "
                        "first (one per entry point)")
-    loss_gbp: float = param(20000.0, lo=0, unit="GBP",
+    loss_gbp: float = param(20000.0, lo=0, hi=MAX_GBP, unit="GBP",
                             doc="what a group expects to lose when a crossing is detected")
-    week_gbp: float = param(300.0, lo=0, unit="GBP/person-week", doc="cost of time on the road")
-    scale_gbp: float = param(1500.0, lo=1e-9, unit="GBP",
+    week_gbp: float = param(300.0, lo=0, hi=MAX_GBP, unit="GBP/person-week",
+                            doc="cost of time on the road")
+    scale_gbp: float = param(1500.0, lo=1e-9, hi=MAX_GBP, unit="GBP",
                              doc="spread of the logit choice among routes")
     prior_risk: float = param(0.05, lo=0, hi=1, doc="detection risk believed before any crossing")
-    prior_weight: float = param(2.0, lo=1e-6, unit="crossings", doc="weight of the prior belief")
+    prior_weight: float = param(2.0, lo=1e-6, hi=1e9, unit="crossings",
+                                doc="weight of the prior belief")
     memory: float = param(0.97, lo=0, hi=1, unit="1/week", doc="weekly decay of remembered events")
     social_learning: float = param(0.5, lo=0, hi=1,
                                    doc="weight of tied groups' events in a group's belief")
@@ -168,44 +189,45 @@ class Exploitation:
         source="tuned: 2,744 known of 10,000-13,000 exploited in 2013 (NCA 2013; Home Office "
         "2014)",
         doc="first-responder identification hazard by type")
-    minor_identification: float = param(1.3, lo=0, doc="multiplier for minors")
+    minor_identification: float = param(1.3, lo=0, hi=1000, doc="multiplier for minors")
     leave: float = param(0.008, lo=0, hi=1, unit="1/week",
                          doc="victims escaping or moved on unidentified")
-    harm_gbp: float = param(329000.0, lo=0, unit="GBP/victim",
+    harm_gbp: float = param(329000.0, lo=0, hi=MAX_GBP, unit="GBP/victim",
                             source="Home Office Research Report 100 (2018)")
 
 
 @dataclass
 class International:
-    prevention_half_gbp: float = param(2.0e6, lo=1e-9, unit="GBP/year",
+    prevention_half_gbp: float = param(2.0e6, lo=1e-9, hi=MAX_GBP, unit="GBP/year",
                                        doc="prevention spend closing half the awareness gap")
-    prevention_lag_weeks: float = param(26.0, lo=1, unit="weeks")
-    sharing_intel: float = param(0.05, lo=0, unit="intel/week",
+    prevention_lag_weeks: float = param(26.0, lo=1, hi=MAX_WEEKS, unit="weeks")
+    sharing_intel: float = param(0.05, lo=0, hi=1e6, unit="intel/week",
                                  doc="intelligence on a foreign group at full sharing")
-    sharing_targeting: float = param(1.0, lo=0, doc="rise in border targeting at full sharing")
-    sharing_cost_gbp: float = param(1.0e6, lo=0, unit="GBP/year", doc="full sharing")
+    sharing_targeting: float = param(1.0, lo=0, hi=1e6,
+                                     doc="rise in border targeting at full sharing")
+    sharing_cost_gbp: float = param(1.0e6, lo=0, hi=MAX_GBP, unit="GBP/year", doc="full sharing")
 
 
 @dataclass
 class Border:
     transporter_arrest: float = param(0.5, lo=0, hi=1, doc="on a detected crossing")
-    intel_per_detection: float = param(0.5, lo=0, unit="intel")
-    screening_cost_gbp: float = param(60.0, lo=0, unit="GBP/screening")
+    intel_per_detection: float = param(0.5, lo=0, hi=1e6, unit="intel")
+    screening_cost_gbp: float = param(60.0, lo=0, hi=MAX_GBP, unit="GBP/screening")
 
 
 @dataclass
 class Enforcement:
-    operation_weeks: int = param(12, lo=1, unit="weeks", doc="mean length of an operation")
-    intel_threshold: float = param(0.3, lo=0, unit="intel", doc="to open an operation")
-    success_rate: float = param(1.5, lo=0, unit="1/intel",
+    operation_weeks: int = param(12, lo=1, hi=520, unit="weeks", doc="mean length of an operation")
+    intel_threshold: float = param(0.3, lo=0, hi=1e6, unit="intel", doc="to open an operation")
+    success_rate: float = param(1.5, lo=0, hi=1e6, unit="1/intel",
                                 doc="kappa in P(success) = 1 - exp(-kappa x intel)")
     arrest: float = param(0.5, lo=0, hi=1, doc="members arrested in a successful operation")
     intel_decay: float = param(0.02, lo=0, hi=1, unit="1/week")
     account: float = param(0.3, lo=0, hi=1, doc="identified victims whose account names the group")
-    intel_per_account: float = param(0.15, lo=0, unit="intel")
-    unit_cost_gbp: float = param(1.5e6, lo=0, unit="GBP/year")
-    centrality_samples: int = param(64, lo=1, doc="sampled sources for betweenness")
-    centrality_refresh_weeks: int = param(13, lo=1, unit="weeks")
+    intel_per_account: float = param(0.15, lo=0, hi=1e6, unit="intel")
+    unit_cost_gbp: float = param(1.5e6, lo=0, hi=MAX_GBP, unit="GBP/year")
+    centrality_samples: int = param(64, lo=1, hi=1000, doc="sampled sources for betweenness")
+    centrality_refresh_weeks: int = param(13, lo=1, hi=MAX_WEEKS, unit="weeks")
 
 
 @dataclass
@@ -213,27 +235,30 @@ class Care:
     adult_referral: float = param(
         0.5, lo=0, hi=1, source="tuned: 1,746 NRM referrals against 2,744 known in 2013 (NCA)",
         doc="identified adults who consent to an NRM referral (minors are always referred)")
-    rg_weeks: int = param(1, lo=0, unit="weeks", source="NRM target: 5 working days")
+    rg_weeks: int = param(1, lo=0, hi=520, unit="weeks", source="NRM target: 5 working days")
     rg_positive: float = param(0.8, lo=0, hi=1, source="Home Office NRM statistics",
                                doc="share of reasonable-grounds decisions that are positive")
-    cg_min_weeks: int = param(5, lo=0, unit="weeks", source="NRM: at least 30 days")
-    cg_capacity: float = param(50.0, lo=0, unit="decisions/week")
+    cg_min_weeks: int = param(5, lo=0, hi=520, unit="weeks", source="NRM: at least 30 days")
+    cg_capacity: float = param(50.0, lo=0, hi=1e6, unit="decisions/week")
     cg_positive: float = param(0.6, lo=0, hi=1, source="Home Office NRM statistics, 2023-24",
                                doc="share of conclusive-grounds decisions that are positive")
     uptake: float = param(0.5, lo=0, hi=1, doc="RG-positive victims who ask for support")
-    stay_weeks: int = param(7, lo=1, unit="weeks", source="45-day recovery period")
-    max_queue_weeks: int = param(4, lo=0, unit="weeks", doc="wait before going without support")
+    stay_weeks: int = param(7, lo=1, hi=520, unit="weeks", source="45-day recovery period")
+    max_queue_weeks: int = param(4, lo=0, hi=520, unit="weeks",
+                                 doc="wait before going without support")
     cost_per_victim_week_gbp: float = param(
-        756.0, lo=1e-9, unit="GBP",
+        756.0, lo=1e-9, hi=MAX_GBP, unit="GBP",
         source="GBP 2m/year / (378 supported in 2011-12 x 7-week stays)")
-    training_half_gbp: float = param(1.0e6, lo=1e-9, unit="GBP/year")
-    training_max_gain: float = param(1.0, lo=0, doc="largest relative rise in identification")
+    training_half_gbp: float = param(1.0e6, lo=1e-9, hi=MAX_GBP, unit="GBP/year")
+    training_max_gain: float = param(1.0, lo=0, hi=100,
+                                     doc="largest relative rise in identification")
     retrafficking_supported: float = param(0.001, lo=0, hi=1, unit="1/week")
     retrafficking_unsupported: float = param(0.003, lo=0, hi=1, unit="1/week")
     retrafficking_unidentified: float = param(
         0.003, lo=0, hi=1, unit="1/week",
         doc="survivors who left exploitation unidentified: as unsupported identified victims")
-    risk_weeks: int = param(104, lo=0, unit="weeks", doc="time at risk of re-trafficking")
+    risk_weeks: int = param(104, lo=0, hi=MAX_WEEKS, unit="weeks",
+                            doc="time at risk of re-trafficking")
 
 
 @dataclass
@@ -241,23 +266,24 @@ class Justice:
     charge: float = param(0.67, lo=0, hi=1,
                           source="CPS 2017-18: 239 suspects charged of 355 referred",
                           doc="arrested traffickers who are charged")
-    charge_weeks: int = param(26, lo=0, unit="weeks", doc="from arrest to the charging decision")
-    trial_weeks: int = param(78, lo=0, unit="weeks",
+    charge_weeks: int = param(26, lo=0, hi=MAX_WEEKS, unit="weeks",
+                              doc="from arrest to the charging decision")
+    trial_weeks: int = param(78, lo=0, hi=MAX_WEEKS, unit="weeks",
                              source="assumption; CPS 2017-18: nearly 3 years from offence to "
                              "completion", doc="from charge to verdict")
-    conviction_base: float = param(0.75, lo=0, unit="1",
+    conviction_base: float = param(0.75, lo=0, hi=100, unit="1",
                                    doc="conviction hazard without witnesses or intelligence")
-    witness_weight: float = param(0.3, lo=0, unit="1/witness",
+    witness_weight: float = param(0.3, lo=0, hi=100, unit="1/witness",
                                   doc="rise in the conviction hazard per cooperating victim")
-    intel_weight: float = param(0.3, lo=0, unit="1/intel",
+    intel_weight: float = param(0.3, lo=0, hi=100, unit="1/intel",
                                 doc="rise in the conviction hazard per unit of NCA intelligence")
     cooperation_supported: float = param(0.6, lo=0, hi=1,
                                          doc="freed victims who testify, if they had support")
     cooperation_unsupported: float = param(0.2, lo=0, hi=1,
                                            doc="freed victims who testify, without support")
-    sentence_weeks: int = param(104, lo=0, unit="weeks",
+    sentence_weeks: int = param(104, lo=0, hi=MAX_WEEKS, unit="weeks",
                                 doc="time a convicted trafficker spends in custody")
-    deterrence: float = param(2.0, lo=0,
+    deterrence: float = param(2.0, lo=0, hi=1000,
                               doc="how strongly convictions of a source's traffickers lower its "
                               "groups' recruitment and raise what they fear to lose at the border")
     memory: float = param(0.98, lo=0, hi=1, unit="1/week",
@@ -269,27 +295,30 @@ class Justice:
 
 @dataclass
 class InternationalPolicy:
-    prevention_gbp: float = param(0.0, lo=0, unit="GBP/year", doc="awareness work at sources")
+    prevention_gbp: float = param(0.0, lo=0, hi=MAX_GBP, unit="GBP/year",
+                                  doc="awareness work at sources")
     intelligence_sharing: float = param(0.0, lo=0, hi=1, doc="level of sharing with partners")
 
 
 @dataclass
 class BorderPolicy:
-    screening: float = param(1.0, lo=0, doc="multiplier of screening capacity at every entry")
+    screening: float = param(1.0, lo=0, hi=1000,
+                             doc="multiplier of screening capacity at every entry")
     entry: str = param("", doc="one entry point to tighten further ('' for none)")
-    entry_screening: float = param(1.0, lo=0, doc="extra multiplier at that entry point")
+    entry_screening: float = param(1.0, lo=0, hi=1000, doc="extra multiplier at that entry point")
 
 
 @dataclass
 class EnforcementPolicy:
-    nca_units: int = param(4, lo=0, unit="units")
+    nca_units: int = param(4, lo=0, hi=1000, unit="units")
     targeting: str = param("random", doc="one of " + ", ".join(TARGETING_STRATEGIES))
 
 
 @dataclass
 class CarePolicy:
-    support_gbp: float = param(2.0e6, lo=0, unit="GBP/year", source="the 2011 strategy")
-    training_gbp: float = param(0.0, lo=0, unit="GBP/year", doc="first-responder training")
+    support_gbp: float = param(2.0e6, lo=0, hi=MAX_GBP, unit="GBP/year", source="the 2011 strategy")
+    training_gbp: float = param(0.0, lo=0, hi=MAX_GBP, unit="GBP/year",
+                                doc="first-responder training")
 
 
 @dataclass
@@ -315,14 +344,15 @@ class Config:
     care: Care = field(default_factory=Care)
     justice: Justice = field(default_factory=Justice)
     market: Market = field(default_factory=Market)
-    seed: int = param(0, lo=0, doc="base seed of the experiment")
-    replication: int = param(0, lo=0, doc="replication k; the run's seed comes from (seed, k)")
-    replications: int = param(1, lo=1, doc="replications an experiment sweeps over")
+    seed: int = param(0, lo=0, hi=2**32 - 1, doc="base seed of the experiment")
+    replication: int = param(0, lo=0, hi=2**32 - 1,
+                             doc="replication k; the run's seed comes from (seed, k)")
+    replications: int = param(1, lo=1, hi=1000, doc="replications an experiment sweeps over")
     sweep: str = param("adhoc", doc="name of the sweep's folder under results/")
-    burn_in_weeks: int = param(260, lo=0, unit="weeks",
+    burn_in_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks",
                                doc="status quo before the policy starts: long enough for every "
                                "stock to settle (tests/test_steady_state.py)")
-    policy_weeks: int = param(260, lo=0, unit="weeks")
+    policy_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks")
 
 
 def run_seed(cfg: Config) -> int:
@@ -348,11 +378,35 @@ def _check_range(key, value, meta):
         if not math.isfinite(v):
             _fail(k, v, "must be a finite number")
         if lo is not None and hi is not None and not lo <= v <= hi:
-            _fail(k, v, f"must be between {lo} and {hi}")
+            _fail(k, v, f"must be between {_num(lo)} and {_num(hi)}")
         if lo is not None and v < lo:
-            _fail(k, v, f"must be >= {lo}")
+            _fail(k, v, f"must be >= {_num(lo)}")
         if hi is not None and v > hi:
-            _fail(k, v, f"must be <= {hi}")
+            _fail(k, v, f"must be <= {_num(hi)}")
+
+
+def _num(x) -> str:
+    """A bound as people write it: 0, 1, 5200, 1e+12."""
+    return str(x) if isinstance(x, int) else f"{x:g}"
+
+
+def check_value(key: str, value) -> None:
+    """One parameter's value against its schema range (ConfigError if outside), before any
+    config is composed; keys of the world, and keys not in the schema, are left to validate."""
+    cls, parts = Config, key.split(".")
+    for i, name in enumerate(parts):
+        found = {f.name: f for f in fields(cls)}.get(name)
+        if found is None or name == "world":
+            return
+        if is_dataclass(found.type):
+            cls = found.type  # type: ignore[assignment]
+            continue
+        rest = len(parts) - i - 1
+        if rest == 0 or (rest == 1 and str(found.type).startswith("dict")):
+            if found.type is float or str(found.type).endswith("float]"):
+                value = float(value)  # as composition will give it
+            _check_range(key, value, found.metadata)
+        return
 
 
 def _check_fields(obj, prefix=""):
@@ -379,12 +433,42 @@ def _check_by_type(key, mix):
         _fail(key, mix, "needs a positive weight for at least one exploitation type")
 
 
+def _check_sizes(cfg: Config) -> None:
+    """The world's size and the run's length against what one core can run in minutes."""
+    w = cfg.world
+    for key, items in (("sources", w.sources), ("transit", w.transit),
+                       ("entry_points", w.entry_points), ("regions", w.regions)):
+        if len(items) > MAX_PLACES:
+            _fail(f"world.{key}", f"{len(items)} places", f"at most {MAX_PLACES}")
+    if len(w.routes) > MAX_ROUTES:
+        _fail("world.routes", f"{len(w.routes)} routes", f"at most {MAX_ROUTES}")
+    g = cfg.groups
+    groups = sum(s.groups for s in w.sources.values())
+    weeks = cfg.burn_in_weeks + cfg.policy_weeks
+    members = groups * (g.recruiters + g.transporters + g.controllers)
+    if members > MAX_MEMBERS:
+        _fail("world.sources.*.groups x groups.recruiters+transporters+controllers",
+              members, f"at most {MAX_MEMBERS:,} traffickers")
+    victim_weeks = groups * g.controllers * g.span * weeks
+    if victim_weeks > MAX_VICTIM_WEEKS:
+        _fail("world.sources.*.groups x groups.controllers x groups.span x weeks",
+              f"{victim_weeks:.3g} victim-weeks",
+              f"at most {MAX_VICTIM_WEEKS:.0e} (shorten burn_in_weeks or policy_weeks, or "
+              "shrink the groups)")
+    if groups * weeks > MAX_GROUP_WEEKS:
+        _fail("world.sources.*.groups x weeks", f"{groups * weeks:.3g} group-weeks",
+              f"at most {MAX_GROUP_WEEKS:.0e}")
+
+
 def validate(cfg: Config) -> Config:
     """Check every value and the world's structure; return ``cfg`` or raise ConfigError."""
     _check_fields(cfg)
     w = cfg.world
     if not w.sources or not w.regions:
         _fail("world", w.name, "needs at least one source and one region")
+    _check_sizes(cfg)
+    if not cfg.sweep or cfg.sweep.strip(".") == "" or any(c in cfg.sweep for c in "/\\\0"):
+        _fail("sweep", cfg.sweep, "a folder name under results/ (no / or \\, not . or ..)")
     for name, s in w.sources.items():
         _check_by_type(f"world.sources.{name}.exploitation", s.exploitation)
         if abs(sum(s.exploitation.values()) - 1) > 1e-6:
@@ -437,5 +521,6 @@ def schema_rows(cls=Config, prefix=""):
         m = f.metadata
         default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
         lo, hi = m.get("lo"), m.get("hi")
-        rng = f"[{lo}, {hi}]" if hi is not None else (f">= {lo}" if lo is not None else "")
+        rng = (f"[{_num(lo)}, {_num(hi)}]" if hi is not None
+               else (f">= {_num(lo)}" if lo is not None else ""))
         yield key, default, rng, m.get("unit", ""), m.get("source", ""), m.get("doc", "")

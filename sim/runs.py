@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
@@ -76,12 +77,14 @@ def fingerprint(config: Config) -> str:
 
 
 def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
-    """Run one job into ``out`` unless it is already complete there; return its record."""
+    """Run one job into ``out`` unless it is already complete there; return its record.
+    A job that completes drops the ``error.txt`` of an earlier failed attempt."""
     done = out / SUMMARY
-    if done.exists():
+    if is_complete(out):
         record = json.loads(done.read_text())
         if record.get("config_sha256") == fingerprint(config):
             os.utime(done)  # seen by this sweep: counts as done for its progress bar
+            (out / ERROR).unlink(missing_ok=True)
             return record
     series, metrics = simulate(config)
     write_atomic(out / SERIES, lambda p: series.to_parquet(p, index=False))
@@ -89,7 +92,83 @@ def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
               "run_seed": run_seed(config), "config_sha256": fingerprint(config),
               "metrics": metrics}
     write_atomic(done, lambda p: p.write_text(json.dumps(record, indent=1)))
+    (out / ERROR).unlink(missing_ok=True)
     return record
+
+
+def is_complete(folder: Path) -> bool:
+    """A summary that reads as a job's record and a weekly series that reads as Parquet: a
+    job with anything less (a torn copy, a truncated file) is run again."""
+    try:
+        read_summary(folder)
+        read_series(folder, columns=[])
+    except ConfigError:
+        return False
+    return True
+
+
+# --- reading a job's files, naming what is broken ---------------------------------------------
+
+
+RECORD_KEYS = ("overrides", "seed", "replication", "run_seed", "metrics")
+
+
+def read_summary(folder: Path, needs: tuple[str, ...] = RECORD_KEYS) -> dict:
+    """A job's summary.json with the keys ``needs``, or ConfigError naming the file and what
+    is wrong with it."""
+    path = Path(folder) / SUMMARY
+    try:
+        record = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: missing (the job did not complete)") from None
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ConfigError(f"{path}: not a JSON summary ({one_line(err)})") from None
+    missing = [k for k in needs if not isinstance(record, dict) or k not in record]
+    if missing or not isinstance(record.get("metrics", {}), dict):
+        raise ConfigError(f"{path}: not a job's summary (lacks {', '.join(missing) or 'metrics'})")
+    return record
+
+
+def read_series(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A job's timeseries.parquet (``columns=[]``: only check that it reads), or ConfigError."""
+    path = Path(folder) / SERIES
+    return read_parquet(path, columns, needs=("week",))
+
+
+def read_parquet(path: Path, columns: list[str] | None = None,
+                 needs: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A Parquet table with the columns ``needs``, or ConfigError naming the file."""
+    try:
+        schema = pq.read_schema(path)
+        table = pd.read_parquet(path, columns=columns)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: missing") from None
+    except Exception as err:  # pyarrow: truncated, empty or not Parquet at all
+        raise ConfigError(f"{path}: not a readable Parquet table ({one_line(err)})") from None
+    missing = [c for c in needs if c not in schema.names]
+    if missing:
+        raise ConfigError(f"{path}: not this model's table (no column {', '.join(missing)})")
+    return table
+
+
+def read_job_config(folder: Path) -> Config:
+    """The config a job ran with (its .hydra/config.yaml), or ConfigError naming the file."""
+    path = Path(folder) / ".hydra" / "config.yaml"
+    try:
+        cfg = OmegaConf.load(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: missing") from None
+    except Exception as err:  # YAML syntax, not a mapping
+        raise ConfigError(f"{path}: not a readable config ({one_line(err)})") from None
+    try:
+        return to_config(cfg)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def one_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return f"{type(err).__name__}: {lines[0] if lines else ''}".strip().removesuffix(":")
 
 
 # --- a sweep's folder ------------------------------------------------------------------------
@@ -106,11 +185,18 @@ def job_folders(root: Path, since: float | None = None) -> list[Path]:
 
 
 def job_dirname(overrides: str) -> str:
-    """A job's folder name: its overrides, shortened with a hash when too long for a file name
-    (the full overrides are in the folder's .hydra/overrides.yaml)."""
-    if len(overrides) <= 120:
+    """A job's folder name: its overrides, made safe and short. Path separators and ``..``
+    cannot leave the sweep's folder, and a name too long for a file system is cut; either way
+    a hash of the overrides keeps names distinct (the full overrides are in the folder's
+    .hydra/overrides.yaml)."""
+    safe = overrides.replace("/", "_").replace("\\", "_").replace("\0", "_").replace("..", "_.")
+    if safe == overrides and len(overrides.encode()) <= 120 and overrides not in (".", ".."):
         return overrides
-    return f"{overrides[:80]}-{hashlib.sha256(overrides.encode()).hexdigest()[:12]}"
+    digest = hashlib.sha256(overrides.encode()).hexdigest()[:12]
+    safe = safe[:80]
+    while len(safe.encode()) > 80:  # many-byte characters
+        safe = safe[:-1]
+    return f"{safe}-{digest}".lstrip(".")
 
 
 def parse_override(text: str) -> tuple[str, object]:
@@ -124,9 +210,9 @@ def gather(root: Path, since: float | None = None) -> pd.DataFrame:
     """One row per complete job: its parameters, replication, seeds, summary metrics."""
     rows = []
     for folder in job_folders(root, since):
-        if not (folder / SUMMARY).exists():
+        if not is_complete(folder):
             continue
-        record = json.loads((folder / SUMMARY).read_text())
+        record = read_summary(folder)
         row: dict[str, object] = {
             "job": str(folder.relative_to(root)) if folder != Path(root) else "."}
         row |= {k: v for k, v in map(parse_override, record["overrides"])}
@@ -163,8 +249,8 @@ def git_commit() -> str | None:
 def job_status(folder: Path) -> str:
     """complete, invalid: <why> (bad input), failed: <error> (a crash), or incomplete."""
     if (folder / ERROR).exists():
-        return (folder / ERROR).read_text().splitlines()[0]
-    return "complete" if (folder / SUMMARY).exists() else "incomplete"
+        return ((folder / ERROR).read_text(errors="replace").splitlines() or ["failed"])[0]
+    return "complete" if is_complete(folder) else "incomplete"
 
 
 def finish_sweep(root: Path, started: str, since: float, argv: list[str]) -> dict:
@@ -191,21 +277,20 @@ def now() -> str:
 
 
 def reproduce(root: Path, out=sys.stdout) -> bool:
-    """Re-run every complete job under ``root`` from its saved config; True if all match."""
+    """Re-run every complete job under ``root`` from its saved config; True if all match.
+    Every job's files are read first: a broken one is named (ConfigError) before any run."""
     jobs = [f for f in job_folders(Path(root))
             if (f / SUMMARY).exists() and (f / ".hydra" / "config.yaml").exists()]
     if not jobs:
         raise ConfigError(f"{root}: no complete run (a folder with .hydra/config.yaml and "
                           f"{SUMMARY}) found")
+    saved = {f: (read_summary(f)["metrics"], read_job_config(f), read_series(f)) for f in jobs}
     mismatched = 0
-    for folder in jobs:
-        saved = json.loads((folder / SUMMARY).read_text())["metrics"]
-        config = to_config(OmegaConf.load(folder / ".hydra" / "config.yaml"))
+    for folder, (metrics_then, config, series_then) in saved.items():
         series, metrics = simulate(config)
-        diff = sorted(k for k in saved.keys() | metrics.keys()
-                      if json.dumps(saved.get(k)) != json.dumps(metrics.get(k)))
-        saved_series = folder / SERIES
-        if not saved_series.exists() or not series.equals(pd.read_parquet(saved_series)):
+        diff = sorted(k for k in metrics_then.keys() | metrics.keys()
+                      if json.dumps(metrics_then.get(k)) != json.dumps(metrics.get(k)))
+        if not series.equals(series_then):
             diff.insert(0, "timeseries")
         mismatched += bool(diff)
         status = "matches" if not diff else "DIFFERS in " + ", ".join(diff[:5])

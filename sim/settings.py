@@ -1,5 +1,7 @@
 """Compose a typed Config from the YAML tree in ``configs/``, as the Hydra application does."""
 
+from functools import cache
+
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
@@ -8,6 +10,7 @@ from omegaconf import OmegaConf
 from sim.config import CONFIG_DIR, EXPERIMENT_DIR, Config
 
 
+@cache  # once a process: the store outlives Hydra's global state
 def register_configs() -> None:
     """Make the typed schema the base of ``configs/config.yaml`` (its ``schema`` default) and
     each file of ``experiments/`` an option of the group ``experiment``."""

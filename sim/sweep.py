@@ -1,9 +1,14 @@
-"""The Hydra callback of a sweep: a progress bar over jobs, and the gathering at the end."""
+"""The Hydra callback of a sweep: a progress bar over jobs, and the gathering at the end;
+what a sweep does when interrupted, and the watchdog that stops a worker whose sweep died."""
 
 import math
+import os
+import shlex
+import socket
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -11,7 +16,9 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from sim.runs import ERROR, SUMMARY, finish_sweep, now
+from sim.runs import ERROR, SERIES, SUMMARY, finish_sweep, job_folders, now
+
+active: "SweepCallback | None" = None  # the sweep running in this process
 
 
 def count_jobs(config: DictConfig) -> int | None:
@@ -37,15 +44,24 @@ class SweepCallback(Callback):
     def __init__(self, progress: bool = True):
         self.progress = progress
         self.watcher: threading.Thread | None = None
+        self.stop = threading.Event()
 
     def __getstate__(self):  # launchers pickle callbacks to their workers: leave the thread
         return {"progress": self.progress, "watcher": None}
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        global active
+        active = self
         self.root = Path(config.hydra.sweep.dir)
         self.started, self.clock = now(), time.time()
         self.stop = threading.Event()
         self.total = count_jobs(config)
+        found = sum((f / SUMMARY).exists() for f in job_folders(self.root)) if (
+            self.root.is_dir()) else 0
+        if found and self.total:
+            kept = min(found, self.total)
+            print(f"resuming {self.root}: {kept} kept, {self.total - kept} to run (a kept job "
+                  "whose config or code changed is run again)", file=sys.stderr)
         if self.progress:
             watcher = self.watcher = threading.Thread(target=self.watch, daemon=True)
             watcher.start()
@@ -68,19 +84,102 @@ class SweepCallback(Callback):
             bar.update(done - bar.n)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        self.stop.set()
-        if self.watcher is not None:
-            self.watcher.join()
-        manifest = finish_sweep(self.root, self.started, self.clock, sys.argv[1:])
+        """Gather, analyse, and exit non-zero if anything went wrong (Hydra would take an
+        exception raised here for a warning, so every failure ends in sys.exit)."""
+        global active
+        active = None
+        self.halt()
+        try:
+            manifest = finish_sweep(self.root, self.started, self.clock, sys.argv[1:])
+        except Exception as err:
+            fail(f"gathering the sweep failed ({type(err).__name__}: {err})", self.root)
         done, total = manifest["complete"], max(manifest["total"], self.total or 0)
-        print(f"{done} of {total} jobs complete; results: {self.root}/runs.parquet")
+        kept = self.kept()
+        print(f"{done} of {total} jobs complete ({kept} kept, {done - kept} run); "
+              f"results: {self.root}/runs.parquet")
         if done:
             from sim.analysis import analyse  # the statistics and plotting stack, only here
 
             try:
                 print(f"report and figures: {analyse(self.root)}")
             except Exception as err:  # the tables stand; say why the report could not
-                sys.exit(f"error: analysis failed ({type(err).__name__}: {err}); "
-                         f"the tables in {self.root} are complete")
+                fail(f"analysis failed ({type(err).__name__}: {err}); the tables in "
+                     f"{self.root} are complete", self.root)
         if done < total:
-            sys.exit(f"error: {total - done} jobs did not complete; see {self.root}/manifest.json")
+            statuses = list(manifest["jobs"].values())
+            bad_input = statuses and all(s.startswith("invalid") for s in statuses
+                                         if s != "complete") and len(statuses) == total
+            print(f"error: {total - done} jobs did not complete; see {self.root}/manifest.json",
+                  file=sys.stderr)
+            sys.exit(2 if bad_input else 1)
+
+    def halt(self) -> None:
+        self.stop.set()
+        if self.watcher is not None:
+            self.watcher.join()
+
+    def kept(self) -> int:
+        """Complete jobs of this sweep that it did not run again (their series is older)."""
+        done = [f / SUMMARY for f in job_folders(self.root, self.clock)]
+        return sum(s.exists() and (s.parent / SERIES).exists()
+                   and (s.parent / SERIES).stat().st_mtime < self.clock for s in done)
+
+
+def fail(why: str, root: Path) -> None:
+    """An internal failure at the end of a sweep: one line, the traceback in its sim.log."""
+    with (root / "sim.log").open("a") as log:
+        log.write(traceback.format_exc())
+    print(f"error: {why} (traceback in {root}/sim.log)", file=sys.stderr)
+    sys.exit(1)
+
+
+def interrupted(argv: list[str]) -> int:
+    """Ctrl-C: the workers are stopped by the launcher; write the manifest of what finished
+    and say how to resume. Exit status 130, as for any interrupted command."""
+    sweep, status = active, 130
+    if sweep is None:
+        print("interrupted", file=sys.stderr)
+        return status
+    sweep.halt()
+    try:
+        manifest = finish_sweep(sweep.root, sweep.started, sweep.clock, argv)
+        done, total = manifest["complete"], max(manifest["total"], sweep.total or 0)
+    except Exception as err:
+        print(f"error: interrupted, and the manifest could not be written ({err})",
+              file=sys.stderr)
+        return status
+    resume = [a for a in argv if not a.startswith("hydra.sweep.dir=")]
+    command = shlex.join(["python", "-m", "sim", *resume, f"hydra.sweep.dir={sweep.root}"])
+    print(f"interrupted: {done} of {total} jobs done; resume with: {command}", file=sys.stderr)
+    return status
+
+
+def watch_parent() -> None:
+    """In a launcher's worker process on the sweep's machine: exit as soon as the sweep's main
+    process is gone, so that a sweep killed (even with SIGKILL) leaves no worker computing.
+    Once per process; not on other machines (a SLURM node), where that pid means nothing."""
+    global watching
+    host, _, pid = os.environ.get("SIM_SWEEP_PID", "").rpartition(":")
+    sweep = int(pid) if pid.isdigit() else 0
+    if watching or not sweep or sweep == os.getpid() or host != socket.gethostname():
+        return
+    watching = True
+    threading.Thread(target=watch, args=(sweep,), daemon=True).start()
+
+
+watching = False
+
+
+def watch(sweep: int) -> None:
+    parent = os.getppid()
+    while True:
+        time.sleep(0.5)
+        orphaned = parent == sweep and os.getppid() != sweep  # adopted by another process
+        try:
+            os.kill(sweep, 0)
+        except ProcessLookupError:
+            orphaned = True
+        except PermissionError:  # a process of another user: the sweep's pid was reused
+            orphaned = True
+        if orphaned:
+            os._exit(1)

@@ -107,7 +107,7 @@ def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
 @pytest.mark.slow
 def test_analyse_names_a_folder_that_is_not_a_sweep(tmp_path):
     done = sim("analyse", str(tmp_path), check=False)
-    assert done.returncode == 1 and "no runs.parquet" in done.stderr
+    assert done.returncode == 2 and "no runs.parquet" in done.stderr
     assert "Traceback" not in done.stderr
 
 

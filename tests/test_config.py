@@ -12,9 +12,9 @@ from sim.settings import load_config
 
 @pytest.mark.parametrize("override,message", [
     ("exploitation.leave=1.5", "exploitation.leave = 1.5: must be between 0 and 1"),
-    ("policy.care.support_gbp=-1", "policy.care.support_gbp = -1.0: must be >= 0"),
+    ("policy.care.support_gbp=-1", "policy.care.support_gbp = -1.0: must be between 0 and 1e+12"),
     ("world.entry_points.port.screening_capacity=-5",
-     "world.entry_points.port.screening_capacity = -5.0: must be >= 0"),
+     "world.entry_points.port.screening_capacity = -5.0: must be between 0 and 1e+09"),
     ("world.sources.east.vulnerability=2",
      "world.sources.east.vulnerability = 2.0: must be between"),
     ("policy.enforcement.targeting=psychic",

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -64,11 +65,11 @@ def test_help_lists_groups_policies_and_experiments():
 BAD_INPUT = [
     ("exploitation.leave=2", "error: exploitation.leave = 2.0: must be between 0 and 1"),
     ("+extra=1", "error: +extra=1: adding or deleting keys is not allowed"),
-    ("policy=nonexistent", "error: In 'config': Could not find 'policy/nonexistent'; Available"),
+    ("policy=nonexistent", "error: policy = 'nonexistent': one of baseline, border, budget_"),
     ("policy.care.support_gbp=lots", "error: Error merging override policy.care.support_gbp=lots;"
                                      " Value 'lots' of type 'str' could not be converted"),
     ("no_such_key=1", "error: no_such_key: no such key"),
-    ("world=null", "error: Config group override must be a string"),
+    ("world=null", "error: world = 'null': one of toy, uk_2011 (the files of world/"),
 ]
 
 
@@ -162,12 +163,14 @@ def test_reproduce_reports_exact_matches_and_catches_a_changed_result(tmp_path):
 
 @pytest.mark.slow
 def test_an_invalid_job_in_a_sweep_is_reported_and_fails_the_sweep(tmp_path):
-    done = sim("--multirun", *QUICK, "exploitation.leave=0.01,3", "hydra/launcher=basic",
+    done = sim("--multirun", *QUICK, "world.sources.east.vulnerability=0.45,2",
+               "hydra/launcher=basic",
                f"hydra.sweep.dir={tmp_path}", check=False)
     assert done.returncode != 0 and "1 jobs did not complete" in done.stderr
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["complete"] == 1
-    assert any(s.startswith("invalid: exploitation.leave = 3.0") for s in manifest["jobs"].values())
+    assert any(s.startswith("invalid: world.sources.east.vulnerability = 2.0")
+               for s in manifest["jobs"].values())
     assert OmegaConf.load(tmp_path / "multirun.yaml")
 
 
@@ -179,10 +182,11 @@ def basic_sweep(folder, *overrides, check=True):
 @pytest.mark.slow
 def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
     basic_sweep(tmp_path, "policy=baseline,border")
-    done = basic_sweep(tmp_path, "policy=baseline", "exploitation.leave=0.008,3", check=False)
+    done = basic_sweep(tmp_path, "policy=baseline", "world.sources.east.vulnerability=0.45,2",
+                       check=False)
     assert done.returncode != 0 and "1 of 2 jobs complete" in done.stdout
     runs = pd.read_parquet(tmp_path / "runs.parquet")
-    assert list(runs["exploitation.leave"]) == [0.008]
+    assert list(runs["world.sources.east.vulnerability"]) == [0.45]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["total"] == 2 and shlex.split(manifest["command"])[:3] == [
         "python", "-m", "sim"]
@@ -191,7 +195,7 @@ def test_only_this_sweeps_jobs_are_gathered_and_its_failures_fail_it(tmp_path):
 @pytest.mark.slow
 def test_an_invalid_rerun_leaves_no_stale_results_behind(tmp_path):
     basic_sweep(tmp_path, "policy=baseline,border")
-    done = basic_sweep(tmp_path, "policy=baseline,border", "replications=0", check=False)
+    done = basic_sweep(tmp_path, "policy=baseline,border", "sweep=a/b", check=False)
     assert done.returncode != 0 and "0 of 2 jobs complete" in done.stdout
     assert not list(tmp_path.glob("*/summary.json"))
     assert len(list(tmp_path.glob("*/error.txt"))) == 2
@@ -227,3 +231,65 @@ def test_code_names_are_refused_only_in_keys():
     for bad in ("hydra.callbacks.x._target_=builtins.print", "++seed=3", "~seed"):
         with pytest.raises(ConfigError):
             refuse_unsafe([bad])
+
+
+def group_alive(pgid: int) -> list[int]:
+    """Processes still in the process group ``pgid`` (a sweep and its workers)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def started_sweep(folder):
+    args = [sys.executable, "-m", "sim", "--multirun", "world=toy", "burn_in_weeks=52",
+            "policy_weeks=52", "seed=1,2,3,4,5,6", "hydra.launcher.n_jobs=2",
+            f"hydra.sweep.dir={folder}"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while not list(folder.glob("*/summary.json")) and time.time() < deadline:
+        time.sleep(0.05)
+    return proc
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_sweep_in_seconds_with_a_manifest_and_a_resume_line(tmp_path):
+    proc = started_sweep(tmp_path)
+    os.kill(proc.pid, signal.SIGINT)
+    t0 = time.time()
+    _, err = proc.communicate(timeout=30)
+    assert time.time() - t0 < 15 and proc.returncode == 130
+    line = next(x for x in err.splitlines() if x.startswith("interrupted: "))
+    assert "jobs done; resume with: python -m sim --multirun" in line
+    assert f"hydra.sweep.dir={tmp_path}" in line and "Traceback" not in err
+    assert json.loads((tmp_path / "manifest.json").read_text())["total"] >= 1
+    time.sleep(2)
+    assert not group_alive(proc.pid)
+    resumed = sim(*shlex.split(line.split("resume with: python -m sim ", 1)[1]))
+    assert " kept, " in resumed.stderr and "6 of 6 jobs complete" in resumed.stdout
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_leaves_no_worker_running(tmp_path):
+    proc = started_sweep(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)  # the sweep's process only, not its workers
+    proc.wait()
+    deadline = time.time() + 10
+    while group_alive(proc.pid) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not group_alive(proc.pid)
+
+
+@pytest.mark.slow
+def test_a_swept_value_with_a_path_stays_in_the_sweep(tmp_path):
+    sweep = tmp_path / "a" / "b" / "sweep"
+    basic_sweep(sweep, "policy.name=../../../escape,ok")
+    assert sorted(p.name for p in tmp_path.rglob("summary.json")) == ["summary.json"] * 2
+    assert all(sweep in p.parents for p in tmp_path.rglob("summary.json"))
+    assert len(pd.read_parquet(sweep / "runs.parquet")) == 2

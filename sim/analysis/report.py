@@ -1,5 +1,6 @@
 """Tables of a sweep (outcomes, paired comparisons, cost-effectiveness) and report.md."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,11 @@ def ci(mean, low, high) -> str:
 def analyse(root) -> Path:
     """Figures (PNG and SVG), tables (CSV) and report.md for the sweep in ``root``."""
     sweep = Sweep.load(root)
+    _ = sweep.series  # every job's series read (a broken one named) before anything is written
+    fewest = int(sweep.runs.groupby("scenario").size().min())
+    if len(sweep.levels) > 1 and fewest < 2:
+        print(f"warning: {fewest} replication of some level: no confidence intervals; run "
+              "more (replications=N)", file=sys.stderr)
     folder = sweep.root / "figures"
     outcomes = outcome_table(sweep)
     comparable = len(sweep.levels) > 1 and sweep.paired_replications()

@@ -1,7 +1,6 @@
 """A finished sweep read back from its folder: which parameter varied, its levels in order,
 the reference level, the runs table and the weekly series of every job."""
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -11,7 +10,15 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.config import Config, ConfigError
-from sim.runs import SUMMARY, parse_override
+from sim.runs import (
+    SERIES,
+    SUMMARY,
+    one_line,
+    parse_override,
+    read_parquet,
+    read_series,
+    read_summary,
+)
 
 OUTCOMES = {  # key: (label, unit, +1 if more is better); the first six are the headline
     "exploitation_weeks_per_year": ("Exploitation (the harm measure)", "victim-weeks / year", -1),
@@ -49,9 +56,12 @@ class Sweep:
         table = root / "runs.parquet"
         if not table.exists():
             raise ConfigError(f"{root}: no runs.parquet; give the folder of a finished sweep")
-        runs = pd.read_parquet(table)
+        runs = read_parquet(table)
         if runs.empty:
             raise ConfigError(f"{root}/runs.parquet has no complete job to analyse")
+        missing = [c for c in ("job", "replication", "policy_weeks") if c not in runs]
+        if missing:
+            raise ConfigError(f"{table}: not a sweep's table (no column {', '.join(missing)})")
         keys = [k for k in override_keys(root, runs["job"]) if k in runs
                 and k not in ("replication", "seed")]
         varied = [k for k in keys if runs[k].nunique(dropna=False) > 1]
@@ -85,9 +95,9 @@ class Sweep:
         """Every job's weekly series, with its scenario and replication."""
         frames = []
         for _, job in self.runs.iterrows():
-            path = self.root / job["job"] / "timeseries.parquet"
-            if path.exists():
-                df = pd.read_parquet(path)
+            folder = self.root / job["job"]
+            if (folder / SERIES).exists():
+                df = read_series(folder)
                 df["scenario"], df["replication"] = job["scenario"], job["replication"]
                 frames.append(df)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -110,9 +120,8 @@ def override_keys(root: Path, jobs) -> list[str]:
     """The parameters the jobs set, in the order they were given (from their summaries)."""
     keys: dict[str, None] = {}
     for job in jobs:
-        path = root / job / SUMMARY
-        if path.exists():
-            overrides = json.loads(path.read_text()).get("overrides", [])
+        if (root / job / SUMMARY).exists():
+            overrides = read_summary(root / job, needs=("overrides",))["overrides"]
             keys |= dict.fromkeys(k for k, _ in map(parse_override, overrides))
     return list(keys)
 
@@ -125,7 +134,10 @@ def ordered_levels(root: Path, factor, values: pd.Series, numeric: bool) -> list
     swept = root / "multirun.yaml"
     order = {}
     if factor and swept.exists():
-        hydra = OmegaConf.load(swept).hydra
+        try:
+            hydra = OmegaConf.load(swept).hydra
+        except Exception as err:
+            raise ConfigError(f"{swept}: not a readable sweep config ({one_line(err)})") from None
         given = [f"{k}={v}" for k, v in (hydra.sweeper.get("params") or {}).items()]
         for key, value in map(parse_override, [*given, *hydra.overrides.task]):
             if key == factor:
