@@ -243,34 +243,27 @@ class OrganisedCrime:
 
     def dismantle(self, group: CrimeGroup, channel: str) -> None:
         """The group is gone: its victims are found in the collapse, its members disperse."""
-        m = self.model
-        group.active = False
-        self.active_at[group.source].remove(group)
-        m.tally["groups_dismantled"] += 1
-        for member in group.everyone():
-            for v in list(member.victims):
-                m.identify_victim(v, channel)
-            self.untie(member)
-            self.remove(member)
-        group.members = {role: [] for role in Role}
-        group.vacancies = []
-        m.intelligence.wipe(group)
+        self.model.tally["groups_dismantled"] += 1
+        self.disband(group, lambda v: self.model.identify_victim(v, channel))
 
     def dissolve(self, group: CrimeGroup) -> None:
         """The group leaves the market: its victims get away unidentified, its members
         disperse."""
-        m = self.model
+        self.disband(group, self.model.escape_unidentified)
+
+    def disband(self, group: CrimeGroup, free) -> None:
+        """The group becomes inactive: ``free`` each victim its members hold, remove the
+        members, forget its vacancies and the NCA's file on it."""
         group.active = False
         self.active_at[group.source].remove(group)
         for member in group.everyone():
             for v in list(member.victims):
-                m.release(v)
-                m.leave(v)
+                free(v)
             self.untie(member)
             self.remove(member)
         group.members = {role: [] for role in Role}
         group.vacancies = []
-        m.intelligence.wipe(group)
+        self.model.intelligence.wipe(group)
 
     def remove(self, member: Trafficker) -> None:
         """The member leaves the model (arrested or dispersed): off the network too."""

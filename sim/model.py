@@ -257,8 +257,7 @@ class TraffickingModel(Model):
                 if v.state is not State.IN_TRANSIT:
                     continue
                 if not group.active:  # the group fell apart on the way: they get away
-                    self.release(v)
-                    self.leave(v)
+                    self.escape_unidentified(v)
                     continue
                 self.take(v, group)
 
@@ -328,9 +327,13 @@ class TraffickingModel(Model):
         leave = self.cfg.exploitation.leave
         for _, pool in self.register.pools_of(State.EXPLOITED):
             for v in pool.sample(self.rng, self.rng.binomial(len(pool), leave)):
-                self.release(v)
-                self.leave(v)
+                self.escape_unidentified(v)
                 self.tally["escaped"] += 1
+
+    def escape_unidentified(self, victim: Victim) -> None:
+        """Out of the group's hands without being identified."""
+        self.release(victim)
+        self.leave(victim)
 
     def leave(self, victim: Victim) -> None:
         """Out of the groups' hands unidentified: back in their community, at risk of being
