@@ -18,7 +18,6 @@ import traceback
 from pathlib import Path
 
 import hydra
-from hydra._internal.utils import get_args_parser  # Hydra's own flags, exactly; no public API
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
@@ -154,9 +153,28 @@ def check_group(o: Override) -> None:
                               f"(the files of {o.key_or_group}/ without .yaml)")
 
 
+def args_parser() -> argparse.ArgumentParser:
+    """Hydra 1.3's command-line flags (``hydra.main`` parses them again; a test checks that
+    the two agree), so that the command line is checked before Hydra runs."""
+    parser = argparse.ArgumentParser(add_help=False, prog="sim")
+    parser.add_argument("overrides", nargs="*")
+    for flags in (("--help", "-h"), ("--hydra-help",), ("--resolve",), ("--run", "-r"),
+                  ("--multirun", "-m"), ("--shell-completion", "-sc")):
+        parser.add_argument(*flags, action="store_true")
+    for flags in (("--package", "-p"), ("--config-path", "-cp"), ("--config-name", "-cn"),
+                  ("--config-dir", "-cd"), ("--experimental-rerun",)):
+        parser.add_argument(*flags)
+    parser.add_argument("--cfg", "-c", choices=["job", "hydra", "all"])
+    parser.add_argument("--info", "-i", nargs="?", const="all",
+                        choices=["all", "config", "defaults", "defaults-tree", "plugins",
+                                 "searchpath"])
+    parser.add_argument("--version", action="version", version=f"Hydra {hydra.__version__}")
+    return parser
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The command line as Hydra reads it, its errors as ConfigError."""
-    parser = get_args_parser()
+    parser = args_parser()
 
     def refuse(message: str):
         raise ConfigError(f"{message} (python -m sim --help)")

@@ -411,3 +411,15 @@ def test_a_failure_in_gathering_fails_the_sweep_in_one_line(capsys, tmp_path, mo
     assert done.value.code == 1 and err.count("\n") == 1
     assert err.startswith("error: gathering the sweep failed (OverflowError: int too big")
     assert "Traceback" in (tmp_path / "sim.log").read_text()
+
+
+def test_the_command_line_is_read_with_hydras_own_flags():
+    from hydra._internal.utils import get_args_parser  # a drift guard: Hydra's own parser
+
+    from sim.cli import args_parser
+
+    def flags(parser):
+        return {(a.dest, tuple(sorted(a.option_strings)), a.nargs, tuple(a.choices or ()),
+                 type(a).__name__) for a in parser._actions}
+
+    assert flags(args_parser()) == flags(get_args_parser())
