@@ -353,6 +353,9 @@ class Config:
                                doc="status quo before the policy starts: long enough for every "
                                "stock to settle (tests/test_steady_state.py)")
     policy_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks")
+    max_victims: int = param(10_000_000, lo=1, hi=10**9, unit="victims",
+                             doc="a run stops, keeping its weekly series so far, once more "
+                             "victims than this have been recruited")
 
 
 def run_seed(cfg: Config) -> int:

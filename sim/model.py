@@ -21,6 +21,10 @@ from sim.register import Register
 from sim.world import Path, RouteNetwork
 
 
+class RunStopped(RuntimeError):
+    """The run cannot go on (its population exploded); the weeks so far are in the model."""
+
+
 @dataclass
 class Consignment:
     """Victims a group moves together: one crossing at the entry point of their path."""
@@ -388,3 +392,8 @@ class TraffickingModel(Model):
         self.totals.update(self.tally)  # before observing: the row reads running totals too
         self.row = metrics.observe(self)
         self.datacollector.collect(self)
+        if self.victims_created > self.cfg.max_victims:
+            raise RunStopped(f"the population exploded: {self.victims_created:,} victims "
+                             f"recruited by week {self.steps} (max_victims = "
+                             f"{self.cfg.max_victims:,}); lower the recruitment or raise "
+                             "max_victims")

@@ -25,7 +25,7 @@ from omegaconf import OmegaConf
 
 from sim.config import Config, ConfigError, run_seed, validate
 from sim.metrics import summary, timeseries
-from sim.model import TraffickingModel
+from sim.model import RunStopped, TraffickingModel
 
 SUMMARY = "summary.json"
 SERIES = "timeseries.parquet"
@@ -45,10 +45,18 @@ def to_config(cfg) -> Config:
         raise ConfigError(str(err).splitlines()[0]) from None
 
 
-def simulate(config: Config) -> tuple[pd.DataFrame, dict]:
-    """Run one config (burn-in plus policy period): its weekly series and its summary."""
+def simulate(config: Config, out: Path | None = None) -> tuple[pd.DataFrame, dict]:
+    """Run one config (burn-in plus policy period): its weekly series and its summary. A run
+    that stops early keeps its weekly series so far in ``out`` (if given) and says so."""
     model = TraffickingModel(config)
-    model.run_for(config.burn_in_weeks + config.policy_weeks)
+    try:
+        model.run_for(config.burn_in_weeks + config.policy_weeks)
+    except RunStopped as err:
+        if out is not None:
+            series = timeseries(model)
+            write_atomic(out / SERIES, lambda p: series.to_parquet(p, index=False))
+            raise RunStopped(f"{err}; the weeks so far are in {out / SERIES}") from None
+        raise
     return timeseries(model), summary(model)
 
 
@@ -86,7 +94,7 @@ def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
             os.utime(done)  # seen by this sweep: counts as done for its progress bar
             (out / ERROR).unlink(missing_ok=True)
             return record
-    series, metrics = simulate(config)
+    series, metrics = simulate(config, out)
     write_atomic(out / SERIES, lambda p: series.to_parquet(p, index=False))
     record = {"overrides": overrides, "seed": config.seed, "replication": config.replication,
               "run_seed": run_seed(config), "config_sha256": fingerprint(config),

@@ -423,3 +423,11 @@ def test_the_command_line_is_read_with_hydras_own_flags():
                  type(a).__name__) for a in parser._actions}
 
     assert flags(args_parser()) == flags(get_args_parser())
+
+
+def test_a_run_whose_population_explodes_stops_and_keeps_its_weeks(capsys, tmp_path):
+    status, _, err = cli(capsys, *QUICK, "policy_weeks=60", "max_victims=1200",
+                         f"hydra.run.dir={tmp_path / 'run'}")
+    assert status == 1 and "the population exploded" in err.splitlines()[-1]
+    weeks = pd.read_parquet(tmp_path / "run" / "timeseries.parquet")
+    assert 0 < len(weeks) < 62 and not (tmp_path / "run" / "summary.json").exists()
