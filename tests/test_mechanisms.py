@@ -83,7 +83,8 @@ def test_victims_who_leave_unidentified_can_be_trafficked_again():
 
 def test_victims_evidence_raises_convictions():
     key = "convictions_per_year"
-    busy = ("policy.enforcement.nca_units=8", "burn_in_weeks=52", "policy_weeks=260")
+    busy = ("policy.enforcement.nca_units=8", "justice.intel_weight=0", "burn_in_weeks=52",
+            "policy_weeks=260")
     silent = ("justice.cooperation_supported=0", "justice.cooperation_unsupported=0")
     heard = ("justice.cooperation_supported=1", "justice.cooperation_unsupported=1")
     a = outcomes(toy(*busy, *silent), SEEDS, key)[key]
