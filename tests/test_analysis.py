@@ -121,6 +121,7 @@ assert matplotlib.get_backend() == backend, "backend changed"
 """
 
 
+@pytest.mark.slow
 def test_the_figures_leave_matplotlibs_global_state_alone():
     done = subprocess.run([sys.executable, "-c", FRESH], capture_output=True, text=True,
                           env={**os.environ, "MPLBACKEND": "svg"})

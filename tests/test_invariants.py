@@ -213,7 +213,7 @@ def worlds(draw):
     return overrides, draw(st.integers(0, 2**32 - 1))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_every_invariant_holds_every_week_in_random_worlds(world):
     overrides, seed = world

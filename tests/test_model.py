@@ -56,8 +56,8 @@ NO_GROUPS = ("world.sources.east.groups=0", "world.sources.south.groups=0",
     list(NO_GROUPS), ["world.entry_points.port.detection_probability=1",
                       "world.entry_points.port.screening_capacity=0"]])
 def test_edge_settings_run_and_keep_the_invariants(overrides):
-    model = TraffickingModel(toy("policy.enforcement.nca_units=8", *overrides,
-                                 "policy_weeks=60"), rng=4)
+    model = TraffickingModel(toy("policy.enforcement.nca_units=8", "burn_in_weeks=104",
+                                 *overrides, "policy_weeks=60"), rng=4)
     for _ in range(model.cfg.burn_in_weeks + 60):
         model.step()
     check_invariants(model)

@@ -35,6 +35,7 @@ def test_the_wheel_runs_sim_anywhere(tmp_path):
     assert record["metrics"]["world_name"] == "toy"
 
 
+@pytest.mark.slow
 def test_a_single_run_does_not_import_the_analysis_stack():
     code = "import sys, sim.cli; print(sorted({'matplotlib', 'scipy.stats'} & set(sys.modules)))"
     assert run(sys.executable, "-c", code, cwd=ROOT).strip() == "[]"
