@@ -102,7 +102,3 @@ class Justice:
         """Remembered convictions per member of the source's active groups."""
         members = sum(g.size for g in self.model.crime.active_at[source])
         return self.fear[source] / members if members else 0.0
-
-    def deterrence(self, source: str) -> float:
-        """The factor by which fear of conviction lowers recruitment at ``source``."""
-        return math.exp(-self.model.cfg.justice.deterrence * self.perceived_risk(source))

@@ -1,5 +1,6 @@
 """TraffickingModel: the world, and one week of trafficking and of the response to it."""
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -162,8 +163,9 @@ class TraffickingModel(Model):
         active = [g for g in self.crime.groups if g.active and g.members[Role.TRANSPORTER]]
         if not active:
             return
+        fear = {n: self.justice.perceived_risk(n) for n in cfg.world.sources}
         reach = {n: s.vulnerability * (1 - self.awareness[n]) * self.population[n] / s.population
-                 * self.justice.deterrence(n) if s.population else 0.0
+                 * math.exp(-cfg.justice.deterrence * fear[n]) if s.population else 0.0
                  for n, s in cfg.world.sources.items()}
         if self.market is None:
             drive = [max(0.0, 1 - g.load / g.capacity) if g.capacity else 0.0 for g in active]
@@ -176,7 +178,8 @@ class TraffickingModel(Model):
             n = min(int(n), int(self.population[group.source]))
             if n:
                 self.population[group.source] -= n
-                self.dispatch(group, [self.new_victim(group) for _ in range(n)])
+                self.dispatch(group, [self.new_victim(group) for _ in range(n)],
+                              fear[group.source])
         if self.market is not None:
             self.market.expand(active)
 
@@ -208,14 +211,14 @@ class TraffickingModel(Model):
         for _ in range(round(self.cfg.recruitment.initial_fill * group.capacity)):
             self.take(self.new_victim(group), group)
 
-    def dispatch(self, group: CrimeGroup, victims: list[Victim]) -> None:
+    def dispatch(self, group: CrimeGroup, victims: list[Victim], fear: float) -> None:
         """Send victims along the route the group prefers: cheaper, quicker and safer routes
-        are likelier (a logit choice on money, time and learned detection risk)."""
+        are likelier (a logit choice on money, time and learned detection risk, the loss of a
+        detection feared more as convictions at the source, ``fear``, mount)."""
         r = self.cfg.routes
         paths = self.routes.paths[group.source, group.region]
         risk = self.crime.beliefs.risk[group.index]
-        loss = r.loss_gbp * (1 + self.cfg.justice.deterrence
-                             * self.justice.perceived_risk(group.source))
+        loss = r.loss_gbp * (1 + self.cfg.justice.deterrence * fear)
         cost = np.array([p.cost_gbp + r.week_gbp * p.weeks
                          + (loss * risk[self.entry_index[p.entry]] if p.entry else 0.0)
                          for p in paths])
