@@ -36,6 +36,7 @@ class CrimeGroup:
         self.vacancies: list[tuple[Role, list[Trafficker]]] = []  # (role, former neighbours)
         self.allies: dict[CrimeGroup, int] = {}  # other group -> number of ties between the two
         self.targeted = False
+        self.span = crime.model.cfg.groups.span
 
     def __repr__(self):
         return f"CrimeGroup({self.index}, {self.source}->{self.region})"
@@ -53,7 +54,7 @@ class CrimeGroup:
 
     @property
     def capacity(self) -> int:
-        return len(self.members[Role.CONTROLLER]) * self.crime.model.cfg.groups.span
+        return len(self.members[Role.CONTROLLER]) * self.span
 
     def keeper(self) -> Trafficker:
         """The member who takes a new victim: the least-loaded controller, else anyone left."""

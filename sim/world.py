@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from sim.config import ConfigError, World
 
@@ -20,6 +21,17 @@ class Path:
     @property
     def weeks(self) -> int:
         return self.weeks_to_entry + self.weeks_after_entry
+
+
+@dataclass(frozen=True)
+class Options:
+    """The candidate paths of one source and region, as arrays for the route choice: the fixed
+    cost of each (money plus weeks), the index of its entry point and whether it crosses."""
+
+    paths: list[Path]
+    fixed_gbp: np.ndarray
+    entry: np.ndarray
+    crossing: np.ndarray
 
 
 class RouteNetwork:
@@ -51,6 +63,14 @@ class RouteNetwork:
                     "through exactly one entry point")
                 raise ConfigError(f"world.sources.{source}: no route to any UK region {how}; "
                                   "add routes to world.routes")
+
+    def options(self, week_gbp: float) -> dict[tuple[str, str], Options]:
+        """Every source and region's paths, priced at ``week_gbp`` a week on the way."""
+        index = {e: i for i, e in enumerate(self.entries)}
+        return {key: Options(paths, np.array([p.cost_gbp + week_gbp * p.weeks for p in paths]),
+                             np.array([index.get(p.entry, 0) for p in paths]),
+                             np.array([p.entry is not None for p in paths]))
+                for key, paths in self.paths.items()}
 
     def _cheapest(self, graph, a, b):
         try:
