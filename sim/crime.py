@@ -169,7 +169,7 @@ class OrganisedCrime:
                 if a.role is not Role.LEADER and b.role is not Role.LEADER and (
                         m.random.random() < shape.tie_probability):
                     self.tie(a, b)
-        same = [g for g in self.active_at[source] if g is not group] or [
+        same = self.active_at[source][:-1] or [  # the others at the source (it came last)
             g for g in self.groups if g.active and g is not group]
         for _ in range(shape.broker_ties if same else 0):
             other = same[m.rng.integers(len(same))]

@@ -414,9 +414,10 @@ class TraffickingModel(Model):
         self.calendar.book(self.steps + self.cfg.care.risk_weeks, "risk_end", victim)
 
     def end_risk_windows(self) -> None:
-        """Survivors past their re-trafficking window (recovered or left) are safe."""
+        """Survivors past their re-trafficking window (recovered or left) are safe: they
+        stay in their state for good and are retired from the register."""
         for victim in self.calendar.due(self.steps, "risk_end", State.RECOVERED, State.LEFT):
-            self.register.move(victim, victim.state, "safe")
+            self.register.retire(victim)
 
     def survivors_at_risk(self) -> list:
         """(pool, weekly hazard) of every group of survivors who can be re-trafficked."""
@@ -429,20 +430,26 @@ class TraffickingModel(Model):
     def retraffick(self) -> None:
         """Survivors may be trafficked again while at risk: identified victims less often if
         they were supported; those who left unidentified as often as the unsupported."""
-        at_risk = self.survivors_at_risk()
-        for victims, hazard in at_risk:
+        spare: dict[str, list[CrimeGroup]] = {}  # by origin, the groups with places to fill
+        for victims, hazard in self.survivors_at_risk():
             for v in victims.sample(self.rng, self.rng.binomial(len(victims), hazard)):
-                self.retake(v)
+                self.retake(v, spare)
 
-    def retake(self, victim: Victim) -> None:
-        """Taken back into exploitation by a group recruiting among people of their origin
-        (one with spare capacity if there is one)."""
+    def retake(self, victim: Victim, spare: dict[str, list[CrimeGroup]]) -> None:
+        """Taken back into exploitation by a group recruiting among people of their origin:
+        one with spare capacity if there is one (``spare``, kept up to date this week), else
+        any."""
         groups = self.crime.active_at[victim.origin]
-        spare = [g for g in groups if g.load < g.capacity] or groups
-        if not spare:
+        if victim.origin not in spare:
+            spare[victim.origin] = [g for g in groups if g.load < g.capacity]
+        free = spare[victim.origin]
+        choice = free or groups
+        if not choice:
             return
-        group = spare[self.rng.integers(len(spare))]
+        group = choice[self.rng.integers(len(choice))]
         group.load += 1
+        if free and group.load >= group.capacity:
+            free.remove(group)
         victim.times_trafficked += 1
         victim.supported = False
         self.take(victim, group)
