@@ -25,7 +25,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import CONFIG_DIR, EXPERIMENT_DIR, Config, ConfigError, check_value, validate
-from sim.runs import ERROR, SERIES, SUMMARY, job_dirname, run_job, to_config
+from sim.folders import ERROR, SERIES, SUMMARY, job_dirname
 from sim.settings import load_config, register_configs
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
@@ -46,6 +46,8 @@ OmegaConf.register_new_resolver("jobdir", job_dirname, replace=True)
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> float | None:
     """One job: check the config, run the model, write the job's folder."""
+    from sim.runs import run_job, to_config  # the simulation stack, only where a job runs
+
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode is RunMode.MULTIRUN
@@ -222,6 +224,15 @@ def precheck(argv: list[str]) -> list[str]:
     return argv
 
 
+def usage() -> str:
+    """``--help``: the help template of configs/config.yaml with the options of each group,
+    as Hydra prints it, without composing a config."""
+    template = OmegaConf.load(CONFIG_DIR / "config.yaml").hydra.help.template
+    groups = "".join(f"{name}: {', '.join(sorted(p.stem for p in folder.glob('*.yaml')))}\n"
+                     for name, folder in sorted(GROUPS.items()))
+    return template.replace("$APP_CONFIG_GROUPS", groups)
+
+
 def is_hydra(o: Override) -> bool:
     return o.key_or_group == "hydra" or o.key_or_group.startswith(("hydra.", "hydra/"))
 
@@ -303,9 +314,14 @@ def run(argv: list[str]) -> int:
     global started
     started = time.time()
     try:
-        register_configs()
         if argv and argv[0] in SUBCOMMANDS:
+            register_configs()
             return subcommand(argv[0], argv[1:])
+        if parse_args(argv).help:
+            precheck(argv)
+            print(usage())
+            return 0
+        register_configs()
         argv = precheck(argv)
     except ConfigError as err:
         return bad_input(err)

@@ -10,7 +10,6 @@ import math
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
-import numpy as np
 from omegaconf import MISSING as REQUIRED
 
 EXPLOITATION_TYPES = ("sexual", "labour", "domestic", "criminal")
@@ -361,6 +360,8 @@ class Config:
 def run_seed(cfg: Config) -> int:
     """The generator seed of replication k: the same in every scenario (common random numbers),
     independent streams for different k."""
+    import numpy as np  # here, not at the top: the command line starts without numpy
+
     return int(np.random.SeedSequence([cfg.seed, cfg.replication]).generate_state(1)[0])
 
 

@@ -24,12 +24,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from sim.config import Config, ConfigError, run_seed, validate
+from sim.folders import ERROR, SERIES, SUMMARY, job_dirname  # noqa: F401 (re-exported)
 from sim.metrics import summary, timeseries
 from sim.model import RunStopped, TraffickingModel
 
-SUMMARY = "summary.json"
-SERIES = "timeseries.parquet"
-ERROR = "error.txt"  # a job that could not run: its first line says why
 PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core",
             "omegaconf", "hydra-joblib-launcher", "hydra-submitit-launcher", "matplotlib")
 
@@ -190,21 +188,6 @@ def job_folders(root: Path, since: float | None = None) -> list[Path]:
     if since is not None:
         marks = [p for p in marks if p.stat().st_mtime >= since]
     return sorted({p.parent.parent if p.name == "config.yaml" else p.parent for p in marks})
-
-
-def job_dirname(overrides: str) -> str:
-    """A job's folder name: its overrides, made safe and short. Path separators and ``..``
-    cannot leave the sweep's folder, and a name too long for a file system is cut; either way
-    a hash of the overrides keeps names distinct (the full overrides are in the folder's
-    .hydra/overrides.yaml)."""
-    safe = overrides.replace("/", "_").replace("\\", "_").replace("\0", "_").replace("..", "_.")
-    if safe == overrides and len(overrides.encode()) <= 120 and overrides not in (".", ".."):
-        return overrides
-    digest = hashlib.sha256(overrides.encode()).hexdigest()[:12]
-    safe = safe[:80]
-    while len(safe.encode()) > 80:  # many-byte characters
-        safe = safe[:-1]
-    return f"{safe}-{digest}".lstrip(".")
 
 
 def parse_override(text: str) -> tuple[str, object]:

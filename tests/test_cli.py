@@ -5,6 +5,7 @@ same code path as the command line (sim.cli.run)."""
 import os
 import random
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -431,3 +432,19 @@ def test_a_run_whose_population_explodes_stops_and_keeps_its_weeks(capsys, tmp_p
     assert status == 1 and "the population exploded" in err.splitlines()[-1]
     weeks = pd.read_parquet(tmp_path / "run" / "timeseries.parquet")
     assert 0 < len(weeks) < 62 and not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_help_is_hydras_own_help_without_composing(monkeypatch, capsys):
+    """``--help`` is answered without Hydra (which composes the config and copies its store
+    for every group), and says exactly what Hydra's help would."""
+    from sim import cli
+
+    assert run(["--help"]) == 0
+    ours = capsys.readouterr().out
+    cli.register_configs()
+    monkeypatch.setattr(sys, "argv", ["sim", "--help"])
+    with pytest.raises(SystemExit):
+        cli.app()
+    assert ours == capsys.readouterr().out
+    for option in ("world: toy, uk_2011", "strategy_2011", "policy_comparison"):
+        assert option in ours
