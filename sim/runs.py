@@ -12,7 +12,7 @@ import platform
 import shlex
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
@@ -33,10 +33,13 @@ PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "h
 
 
 def to_config(cfg) -> Config:
-    """A composed DictConfig as the typed, checked Config (ConfigError if it is not valid)."""
-    schema = OmegaConf.structured(Config)
+    """A composed DictConfig as the typed, checked Config (ConfigError if it is not valid).
+    A config that Hydra composed on the schema is typed already; any other (a job's saved
+    config.yaml) is merged onto the schema first."""
     try:
-        return validate(OmegaConf.to_object(OmegaConf.merge(schema, cfg)))  # type: ignore[arg-type]
+        if OmegaConf.get_type(cfg) is not Config:
+            cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+        return validate(OmegaConf.to_object(cfg))  # type: ignore[arg-type]
     except ConfigError:
         raise
     except Exception as err:  # OmegaConf: missing value, wrong type
@@ -78,7 +81,7 @@ def fingerprint(config: Config) -> str:
     """A hash of every parameter and of the code: a finished job is reused only for the very
     same config run by the very same model (the sweep's bookkeeping keys aside)."""
     config = replace(config, replications=1, sweep="")
-    text = OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=True) + code_hash()
+    text = json.dumps(asdict(config), sort_keys=True) + code_hash()
     return hashlib.sha256(text.encode()).hexdigest()
 
 
