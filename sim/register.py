@@ -34,6 +34,7 @@ class Register:
 
     def retire(self, victim: Victim) -> None:
         """The victim stays in their state for good: counted there, and released."""
+        assert victim.state is not None
         victim.leave_pool()
         self.retired[victim.state] += 1
         victim.remove()

@@ -68,7 +68,7 @@ class RouteNetwork:
         """Every source and region's paths, priced at ``week_gbp`` a week on the way."""
         index = {e: i for i, e in enumerate(self.entries)}
         return {key: Options(paths, np.array([p.cost_gbp + week_gbp * p.weeks for p in paths]),
-                             np.array([index.get(p.entry, 0) for p in paths]),
+                             np.array([index[p.entry] if p.entry else 0 for p in paths]),
                              np.array([p.entry is not None for p in paths]))
                 for key, paths in self.paths.items()}
 

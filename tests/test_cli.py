@@ -172,7 +172,8 @@ def test_sizes_that_would_hang_are_refused(overrides, message):
 
 
 def test_the_work_estimate_names_what_to_shrink():
-    cfg = toy("burn_in_weeks=5200", "policy_weeks=5200", "groups.span=1000", "groups.controllers=20")
+    cfg = toy("burn_in_weeks=5200", "policy_weeks=5200", "groups.span=1000",
+              "groups.controllers=20")
     with pytest.raises(ConfigError, match=r"^world\.sources\.\*\.groups x groups\.controllers"):
         validate(cfg)
 

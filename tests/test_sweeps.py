@@ -301,6 +301,7 @@ def test_the_sweeper_composes_one_job_per_combination_of_groups_before_launch():
     from types import SimpleNamespace
 
     from hydra.errors import ConfigCompositionException
+
     from hydra_plugins.sim_sweeper.sweeper import Sweeper
 
     composed = []
