@@ -44,8 +44,9 @@ def check_type(checker: DictConfig, key: str, value: object) -> None:
 
 class Sweeper(BasicSweeper):
     def validate_batch_is_legal(self, batch) -> None:
-        parser, seen, composed = OverridesParser.create(), set(), {}
-        checker = OmegaConf.structured(Config)
+        parser, checker = OverridesParser.create(), OmegaConf.structured(Config)
+        seen: set[str] = set()
+        composed: dict[tuple[str, ...], list[str]] = {}  # one job of each such combination
         for overrides in batch:
             rest = []
             for text in overrides:
