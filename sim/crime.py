@@ -8,6 +8,7 @@ one at the same source. What groups learn about routes is in :mod:`sim.learning`
 """
 
 import math
+from collections import Counter
 
 import networkx as nx
 import numpy as np
@@ -66,6 +67,7 @@ class CrimeGroup:
         member = Trafficker(self.crime.model, self, role)
         self.members[role].append(member)
         self.crime.network.add_node(member)
+        self.crime.members_at[self.source] += 1
         for other in ([self.leader] if self.leader is not member else []) + list(contacts):
             if other is not None and other is not member and other.group.active:
                 self.crime.tie(member, other)
@@ -135,6 +137,8 @@ class OrganisedCrime:
         self.active_at: dict[str, list[CrimeGroup]] = {s: [] for s in model.cfg.world.sources}
         self.beliefs = RiskBeliefs(len(model.routes.entries), model.cfg.routes)
         self.ties = sparse.csr_array((0, 0))  # ties between groups, rows and columns by index
+        self.pairs: dict[tuple[int, int], int] = {}  # (group, other group): ties between them
+        self.members_at: Counter[str] = Counter()  # members of the active groups of a source
         self.ties_changed = True
         self.centrality: dict[Trafficker, float] = {}
         self.centrality_week = -math.inf
@@ -200,6 +204,7 @@ class OrganisedCrime:
         if a.group is not b.group:
             for x, y in ((a.group, b.group), (b.group, a.group)):
                 x.allies[y] = x.allies.get(y, 0) + 1
+                self.pairs[x.index, y.index] = x.allies[y]
             self.ties_changed = True
 
     def untie(self, member: Trafficker) -> None:
@@ -207,8 +212,9 @@ class OrganisedCrime:
             if other.group is not member.group:
                 for x, y in ((member.group, other.group), (other.group, member.group)):
                     x.allies[y] -= 1
+                    self.pairs[x.index, y.index] = x.allies[y]
                     if not x.allies[y]:
-                        del x.allies[y]
+                        del x.allies[y], self.pairs[x.index, y.index]
                 self.ties_changed = True
 
     def learn_routes(self) -> None:
@@ -216,13 +222,9 @@ class OrganisedCrime:
         tied to (the tie matrix is rebuilt only when ties between groups changed)."""
         if self.ties_changed:
             n = len(self.groups)
-            rows, cols, vals = [], [], []
-            for g in self.groups:
-                for other, k in g.allies.items():
-                    rows.append(g.index)
-                    cols.append(other.index)
-                    vals.append(k)
-            self.ties = sparse.csr_array((vals, (rows, cols)), shape=(n, n))
+            at = np.array(list(self.pairs), dtype=np.int64).reshape(-1, 2)
+            ties = np.fromiter(self.pairs.values(), dtype=np.int64, count=len(self.pairs))
+            self.ties = sparse.csr_array((ties, (at[:, 0], at[:, 1])), shape=(n, n))
             self.ties_changed = False
         self.beliefs.update(self.ties)
 
@@ -269,6 +271,7 @@ class OrganisedCrime:
     def remove(self, member: Trafficker) -> None:
         """The member leaves the model (arrested or dispersed): off the network too."""
         self.network.remove_node(member)
+        self.members_at[member.group.source] -= 1
         member.remove()
 
     # --- centrality, for targeting ---------------------------------------------------------

@@ -94,6 +94,11 @@ def check_groups(model, victims: list[Victim]) -> None:
         else:
             expect(g.size == 0, f"{g}: dismantled, yet has members")
             expect(g not in model.crime.active_at[g.source], f"{g}: dismantled but listed")
+    for source, groups in model.crime.active_at.items():
+        members = sum(g.size for g in groups)
+        expect(model.crime.members_at[source] == members,
+               f"members at {source}: {model.crime.members_at[source]} counted, {members} in "
+               "its active groups")
     controlled = sum(len(t.victims) for g in model.crime.groups for t in g.everyone())
     exploited = model.count(State.EXPLOITED)
     expect(controlled == exploited,
@@ -112,6 +117,8 @@ def check_network(model) -> None:
             ties[b.group, a.group] += 1
     allies = {(g, other): n for g in groups for other, n in g.allies.items()}
     expect(dict(ties) == allies, "network: ties between groups differ from the groups' allies")
+    pairs = {(g.index, other.index): n for (g, other), n in allies.items()}
+    expect(model.crime.pairs == pairs, "network: the tie matrix's pairs differ from the allies")
 
 
 def check_agencies(model) -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sim import TraffickingModel
 from sim.agents import State
 from sim.agents.nca import Intelligence, NCAUnit
-from sim.crime import OrganisedCrime
+from sim.crime import CrimeGroup, OrganisedCrime
 from sim.invariants import InvariantError, check
 from sim.learning import RiskBeliefs
 from sim.nrm import NationalReferralMechanism
@@ -86,7 +86,23 @@ def ties_never_undone(monkeypatch):
 
 
 def arrested_stay_on_the_network(monkeypatch):
-    monkeypatch.setattr(OrganisedCrime, "remove", lambda self, member: member.remove())
+    def remove(self, member):  # counted out, but left on the network
+        self.members_at[member.group.source] -= 1
+        member.remove()
+
+    monkeypatch.setattr(OrganisedCrime, "remove", remove)
+
+
+def members_counted_once_too_often(monkeypatch):
+    rejoin = CrimeGroup.rejoin
+
+    def counted_twice(self, role):
+        member = rejoin(self, role)
+        if member is not None:
+            self.crime.members_at[self.source] += 1
+        return member
+
+    monkeypatch.setattr(CrimeGroup, "rejoin", counted_twice)
 
 
 def queue_forgets_refusals(monkeypatch):
@@ -171,6 +187,7 @@ PLANTED = {
     dismantled_groups_keep_their_members: r"dismantled, yet has members",
     intelligence_fades_below_zero: r"intelligence: a negative file",
     detections_counted_twice: r"beliefs: a risk outside \[0, 1\]",
+    members_counted_once_too_often: r"members at \w+: \d+ counted, \d+ in its active groups",
     retirement_uncounted: r"conservation: \d+ victims in the model and \d+ retired",
     unsupported_retired: r"retired victims in states other than RECOVERED and LEFT",
 }
