@@ -215,13 +215,30 @@ def precheck(argv: list[str]) -> list[str]:
         raise ConfigError(f"{sweeps[0]}: several values make a sweep; add --multirun")
     if args.config_path or args.config_name or args.config_dir:
         return argv  # another config tree: checked when Hydra composes it
+    if not any(o.key_or_group.startswith("world.") for o in parsed):
+        check_types(parsed)  # the rest is checked by the job, which removes its folder if refused
+        return argv
     overrides = [str(o.input_line) for o in parsed if not is_hydra(o)]
-    try:
+    try:  # a world's keys depend on the world: compose to check them
         config = load_config(overrides)
     except Exception as err:
         raise ConfigError(describe(err)) from None
     validate(config)
     return argv
+
+
+def check_types(parsed: list[Override]) -> None:
+    """Each value converts to its key's type as composition would convert it, checked on the
+    schema alone (composing a config costs more than a second)."""
+    checker = OmegaConf.structured(Config)
+    for o in parsed:
+        if is_hydra(o) or o.key_or_group in GROUPS:
+            continue
+        try:
+            OmegaConf.update(checker, o.key_or_group, o.value(), merge=True)
+        except Exception as err:
+            raise ConfigError(f"Error merging override {o.input_line}; "
+                              f"{str(err).splitlines()[0]}") from None
 
 
 def usage() -> str:

@@ -12,6 +12,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import time
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -95,11 +96,13 @@ def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
             os.utime(done)  # seen by this sweep: counts as done for its progress bar
             (out / ERROR).unlink(missing_ok=True)
             return record
+    clock = time.perf_counter()
     series, metrics = simulate(config, out)
+    simulated = time.perf_counter() - clock
     write_atomic(out / SERIES, lambda p: series.to_parquet(p, index=False))
     record = {"overrides": overrides, "seed": config.seed, "replication": config.replication,
               "run_seed": run_seed(config), "config_sha256": fingerprint(config),
-              "metrics": metrics}
+              "simulation_s": round(simulated, 3), "metrics": metrics}
     write_atomic(done, lambda p: p.write_text(json.dumps(record, indent=1)))
     (out / ERROR).unlink(missing_ok=True)
     return record

@@ -166,9 +166,13 @@ def test_every_number_has_an_upper_bound():
     (["world.sources.east.population=1000000000000"], "must be between 0 and 1000000000"),
     (["groups.controllers=50", "groups.span=1000", "policy_weeks=5200"], "victim-weeks"),
 ])
-def test_sizes_that_would_hang_are_refused(overrides, message):
-    with pytest.raises(ConfigError, match=message):
-        precheck([*QUICK, *overrides])
+def test_sizes_that_would_hang_are_refused(capsys, tmp_path, overrides, message):
+    """Refused with one line and exit status 2, on the command line (a key's range) or by the
+    job (the run's size, which needs the whole config), and either way no folder is left."""
+    folder = tmp_path / "run"
+    status, _, err = cli(capsys, *QUICK, *overrides, f"hydra.run.dir={folder}")
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not folder.exists()
 
 
 def test_the_work_estimate_names_what_to_shrink():
@@ -447,5 +451,5 @@ def test_help_is_hydras_own_help_without_composing(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         cli.app()
     assert ours == capsys.readouterr().out
-    for option in ("world: toy, uk_2011", "strategy_2011", "policy_comparison"):
+    for option in ("world: europe, toy, uk_2011", "strategy_2011", "policy_comparison"):
         assert option in ours
