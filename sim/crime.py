@@ -17,6 +17,7 @@ from scipy import sparse
 from sim.agents.trafficker import Role, Trafficker
 from sim.config import EXPLOITATION_TYPES
 from sim.learning import RiskBeliefs
+from sim.rows import Rows
 
 
 class CrimeGroup:
@@ -139,6 +140,7 @@ class OrganisedCrime:
         self.ties = sparse.csr_array((0, 0))  # ties between groups, rows and columns by index
         self.pairs: dict[tuple[int, int], int] = {}  # (group, other group): ties between them
         self.members_at: Counter[str] = Counter()  # members of the active groups of a source
+        self.abroad = Rows(fill=False, dtype=bool)  # by group index: active at a foreign source
         self.ties_changed = True
         self.centrality: dict[Trafficker, float] = {}
         self.centrality_week = -math.inf
@@ -162,6 +164,8 @@ class OrganisedCrime:
         self.ties_changed = True  # the tie matrix gains a row
         self.beliefs.add_group()
         m.intelligence.open_file()
+        self.abroad.append()
+        self.abroad.view[group.index] = not m.cfg.world.sources[source].domestic
         group.hire(Role.LEADER)
         for role, n in ((Role.RECRUITER, shape.recruiters), (Role.TRANSPORTER, shape.transporters),
                         (Role.CONTROLLER, shape.controllers)):
@@ -258,6 +262,7 @@ class OrganisedCrime:
         """The group becomes inactive: ``free`` each victim its members hold, remove the
         members, forget its vacancies and the NCA's file on it."""
         group.active = False
+        self.abroad.view[group.index] = False
         self.active_at[group.source].remove(group)
         for member in group.everyone():
             for v in list(member.victims):

@@ -94,6 +94,10 @@ def check_groups(model, victims: list[Victim]) -> None:
         else:
             expect(g.size == 0, f"{g}: dismantled, yet has members")
             expect(g not in model.crime.active_at[g.source], f"{g}: dismantled but listed")
+    abroad = [g.active and not model.cfg.world.sources[g.source].domestic
+              for g in model.crime.groups]
+    expect(model.crime.abroad.view.tolist() == abroad,
+           "groups: the mask of active foreign groups is out of date")
     for source, groups in model.crime.active_at.items():
         members = sum(g.size for g in groups)
         expect(model.crime.members_at[source] == members,

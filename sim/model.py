@@ -171,10 +171,9 @@ class TraffickingModel(Model):
     def share_intelligence(self) -> None:
         """The NCA's files fade; partners share intelligence on active foreign groups."""
         cfg = self.cfg
-        foreign = np.array([g.active and not cfg.world.sources[g.source].domestic
-                            for g in self.crime.groups], dtype=bool)
         self.intelligence.week(cfg.enforcement.intel_decay,
-                               self.levers.sharing * cfg.international.sharing_intel, foreign)
+                               self.levers.sharing * cfg.international.sharing_intel,
+                               self.crime.abroad.view)
 
     # --- recruitment and travel ------------------------------------------------------------
 

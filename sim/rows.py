@@ -5,15 +5,15 @@ import numpy as np
 
 
 class Rows:
-    def __init__(self, *width: int, fill: float = 0.0):
+    def __init__(self, *width: int, fill: float | bool = 0.0, dtype=float):
         self.fill = fill
-        self.data = np.full((16, *width), fill)
+        self.data = np.full((16, *width), fill, dtype=dtype)
         self.n = 0
 
     def append(self) -> None:
         """One more row, set to ``fill``."""
         if self.n == len(self.data):
-            grown = np.full((2 * self.n, *self.data.shape[1:]), self.fill)
+            grown = np.full((2 * self.n, *self.data.shape[1:]), self.fill, dtype=self.data.dtype)
             grown[:self.n] = self.data
             self.data = grown
         self.n += 1
