@@ -84,7 +84,7 @@ class TraffickingModel(Model):
         self.policy_week = cfg.burn_in_weeks + 1
         self.routes = RouteNetwork(cfg.world, cfg.routes.paths)
         self.entry_index = {e: i for i, e in enumerate(self.routes.entries)}
-        self.options = self.routes.options(cfg.routes.week_gbp)
+        self.options, self.option_row = self.routes.options(cfg.routes.week_gbp)
         self.pair = {key: i for i, key in enumerate(self.routes.paths)}  # (source, region)
         self.exploitation = np.stack([exploitation_cdf(cfg.world, source, region)
                                       for source, region in self.pair])
@@ -266,24 +266,26 @@ class TraffickingModel(Model):
         mount). Groups with as many candidate routes are priced together."""
         r = self.cfg.routes
         chosen: list[Path | None] = [None] * len(groups)
-        alike: dict[int, list[int]] = {}
+        alike: dict[int, tuple[list[int], list[int]]] = {}  # by number of candidates
         for i, g in enumerate(groups):
-            alike.setdefault(len(self.options[g.source, g.region].paths), []).append(i)
-        for rows in alike.values():
-            options = [self.options[groups[i].source, groups[i].region] for i in rows]
-            risk = self.crime.beliefs.risk[[groups[i].index for i in rows]]
-            entry = np.stack([o.entry for o in options])
+            n, row = self.option_row[g.source, g.region]
+            members, rows = alike.setdefault(n, ([], []))
+            members.append(i)
+            rows.append(row)
+        for n, (members, rows) in alike.items():
+            options = self.options[n]
+            risk = self.crime.beliefs.risk[[groups[i].index for i in members]]
             loss = r.loss_gbp * (1 + self.cfg.justice.deterrence
-                                 * np.array([fear[groups[i].source] for i in rows]))
-            cost = np.stack([o.fixed_gbp for o in options]) + np.where(
-                np.stack([o.crossing for o in options]),
-                loss[:, None] * np.take_along_axis(risk, entry, axis=1), 0.0)
+                                 * np.array([fear[groups[i].source] for i in members]))
+            cost = options.fixed_gbp[rows] + np.where(
+                options.crossing[rows],
+                loss[:, None] * np.take_along_axis(risk, options.entry[rows], axis=1), 0.0)
             weight = np.exp(-(cost - cost.min(axis=1, keepdims=True)) / r.scale_gbp)
             p = np.cumsum(weight / weight.sum(axis=1, keepdims=True), axis=1)
             p /= p[:, -1:]
-            for i, o, k in zip(rows, options, (p <= draws[rows, None]).sum(axis=1).tolist(),
-                               strict=True):
-                chosen[i] = o.paths[k]
+            picks = (p <= draws[members, None]).sum(axis=1).tolist()
+            for i, row, k in zip(members, rows, picks, strict=True):
+                chosen[i] = options.paths[row][k]
         return chosen  # type: ignore[return-value]
 
     def dispatch(self, group: CrimeGroup, victims: list[Victim], path: Path) -> None:
