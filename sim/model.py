@@ -183,20 +183,25 @@ class TraffickingModel(Model):
         drive is the group's spare capacity share (``capacity``) or its profit margin
         (``market``)."""
         cfg = self.cfg
-        active = [g for g in self.crime.groups if g.active and g.members[Role.TRANSPORTER]]
-        if not active:
-            return
         fear = {n: self.justice.perceived_risk(n) for n in cfg.world.sources}
         reach = {n: s.vulnerability * (1 - self.awareness[n]) * self.population[n] / s.population
                  * math.exp(-cfg.justice.deterrence * fear[n]) if s.population else 0.0
                  for n, s in cfg.world.sources.items()}
-        if self.market is None:
-            drive = [max(0.0, 1 - g.load / g.capacity) if g.capacity else 0.0 for g in active]
-        else:
-            margin = self.market.margins()
-            drive = [margin[g.region] for g in active]
-        mean = np.array([len(g.members[Role.RECRUITER]) * reach[g.source] * d
-                         for g, d in zip(active, drive, strict=True)]) * cfg.recruitment.rate
+        margin = None if self.market is None else self.market.margins()
+        active, means = [], []
+        for g in self.crime.groups:
+            if not (g.active and g.members[Role.TRANSPORTER]):
+                continue
+            if margin is None:
+                capacity = g.capacity
+                drive = max(0.0, 1 - g.load / capacity) if capacity else 0.0
+            else:
+                drive = margin[g.region]
+            active.append(g)
+            means.append(len(g.members[Role.RECRUITER]) * reach[g.source] * drive)
+        if not active:
+            return
+        mean = np.array(means) * cfg.recruitment.rate
         counts = self.rng.poisson(mean)
         recruiting: list[tuple[CrimeGroup, int]] = []
         for i in np.flatnonzero(counts):
