@@ -82,7 +82,8 @@ def entry_points(world: str) -> tuple[str, ...]:
     path = CONFIG_DIR / "world" / f"{world}.yaml"
     if not path.is_file():
         raise ConfigError(f"world = {world!r}: one of {', '.join(options('world'))}")
-    return tuple(OmegaConf.load(path).get("entry_points", {}))
+    node = OmegaConf.to_container(OmegaConf.load(path))
+    return tuple(node.get("entry_points") or ()) if isinstance(node, dict) else ()
 
 
 @dataclass
@@ -169,7 +170,7 @@ def settings_from(given: list[str]) -> Settings:
         if key in ("world", "policy"):
             continue
         if key == "seed":
-            settings.seed = int(value)
+            settings.seed = int(str(value))
         elif key in LEVER:
             lever = LEVER[key]
             if lever.numeric:

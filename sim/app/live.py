@@ -46,7 +46,7 @@ class LiveModel(TraffickingModel):
     def step(self) -> None:
         # the week's map data are built aside and published whole at its end, so that a view
         # drawn while the model steps (in Mesa's thread) sees one week or the next
-        self.moving: Counter = Counter()
+        self.moving = Counter()
         super().step()
         self.flows, self.exploited_by_region = self.moving, self.count_by_region()
         if self.steps >= self.weeks:

@@ -220,8 +220,11 @@ def Results():
     names = sweeps.outcomes()
     ref = None
     with solara.Sidebar(), solara.Card("Sweep"):
-        solara.Select("Sweep folder", value=chosen.value, values=list(labels),
-                      on_value=lambda v: (chosen.set(v), reference.set(None)))
+        def choose(v: str) -> None:
+            chosen.set(v)
+            reference.set(None)
+
+        solara.Select("Sweep folder", value=chosen.value, values=list(labels), on_value=choose)
         solara.Select("Outcome", value=names[outcome.value], values=list(names.values()),
                       on_value=lambda v: outcome.set(next(k for k, lab in names.items()
                                                           if lab == v)))
