@@ -59,7 +59,7 @@ def status(model: LiveModel) -> list[tuple[str, str, str]]:
 
 
 @solara.component
-def Status(model: LiveModel, week: int):
+def Status(model: LiveModel, frame: tuple):
     cfg = model.cfg
     if not model.steps:
         when = "not started"
@@ -91,7 +91,7 @@ def View(model: LiveModel):
     model in its thread, the view is redrawn at most every FRAME_S seconds (a frame costs the
     browser far more than the server): the model runs at its own pace and the browser keeps
     up. A single step shows within FRAME_S."""
-    week, set_week = solara.use_state(model.steps)
+    frame, set_frame = solara.use_state((id(model), model.steps))
 
     def follow():
         shown = model.steps
@@ -99,12 +99,12 @@ def View(model: LiveModel):
             time.sleep(FRAME_S)
             if model.steps != shown:
                 shown = model.steps
-                set_week(shown)
+                set_frame((id(model), shown))
 
     solara.use_thread(follow, dependencies=[model])
     with solara.Columns([3, 2]):
         Chart(charts.route_map(model, model.positions), "map", 560)
-        Status(model, week)
+        Status(model, frame)
     with solara.Columns([1, 1]):
         Chart(charts.victims(model), "victims")
         Chart(charts.identifications(model), "identifications")
@@ -187,7 +187,7 @@ def Live():
     SolaraViz(model, components=[], model_params={"settings": holder},
               play_interval=PLAY_INTERVAL_MS, render_interval=1, use_threads=True, name=TITLE)
     SettingsPanel(holder)
-    View(model.value)
+    View(model.use_value())  # Mesa's Reset puts a new model here
 
 
 # --- a sweep's results -----------------------------------------------------------------------
