@@ -9,7 +9,6 @@ than the model's week. A string is compared and sent in one piece. The browser s
 import json
 
 import ipyvuetify
-import solara
 import traitlets
 
 
@@ -26,9 +25,9 @@ class EchartsWidget(ipyvuetify.VuetifyTemplate):
         return None if solara.settings.assets.proxy else solara.settings.assets.cdn
 
 
-@solara.component
 def Echarts(option: dict, name: str, height: int = 300):
-    """The chart ``option`` (an ECharts option dict), ``name`` its data-chart attribute."""
+    """The chart ``option`` (an ECharts option dict), ``name`` its data-chart attribute. Not a
+    component of its own: the element holds only the string, never the dict."""
     text = json.dumps(option, separators=(",", ":"))
     return EchartsWidget.element(option_json=text, attributes={
         "style": f"height: {height}px; width: 100%;", "data-chart": name})

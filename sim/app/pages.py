@@ -6,7 +6,7 @@ Each browser session has its own model and settings.
 """
 
 import html
-import time
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,7 @@ class Start:
 
 START = Start()
 PLAY_INTERVAL_MS = 1  # Mesa's pause between weeks when playing: the model sets the pace
-FRAME_S = 0.25  # the view is redrawn at most this often while the model steps
+FRAME_S = 0.5  # the view is redrawn at most this often while the model steps
 TITLE = "Trafficking into the UK: the 2011 strategy"
 
 
@@ -93,15 +93,15 @@ def View(model: LiveModel):
     up. A single step shows within FRAME_S."""
     frame, set_frame = solara.use_state((id(model), model.steps))
 
-    def follow():
+    def follow(cancel: threading.Event) -> None:
         shown = model.steps
-        while True:
-            time.sleep(FRAME_S)
+        while not cancel.wait(FRAME_S):
             if model.steps != shown:
                 shown = model.steps
                 set_frame((id(model), shown))
 
-    solara.use_thread(follow, dependencies=[model])
+    # not intrusive: a trace function in this thread would slow every render it triggers
+    solara.use_thread(follow, dependencies=[model], intrusive_cancel=False)
     with solara.Columns([3, 2]):
         Chart(charts.route_map(model, model.positions), "map", 560)
         Status(model, frame)
@@ -185,7 +185,7 @@ def Live():
     holder = solara.use_memo(lambda: Holder(START.settings), [])
     model = solara.use_memo(lambda: solara.reactive(LiveModel(holder)), [])
     SolaraViz(model, components=[], model_params={"settings": holder},
-              play_interval=PLAY_INTERVAL_MS, render_interval=1, use_threads=True, name=TITLE)
+              play_interval=PLAY_INTERVAL_MS, render_interval=1, name=TITLE)
     SettingsPanel(holder)
     View(model.use_value())  # Mesa's Reset puts a new model here
 
