@@ -224,3 +224,12 @@ def test_a_frame_costs_little_beside_a_week_of_uk_2011():
         weeks.append(t1 - t)
         frames.append(time.perf_counter() - t1)
     assert statistics.median(frames) < 0.5 * statistics.median(weeks), (weeks, frames)
+
+
+def test_without_chromium_the_browser_tests_fail_and_say_what_to_install(monkeypatch):
+    from sim.app import browser
+
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    monkeypatch.setenv("SIM_CHROMIUM", "/no/such/chromium")
+    with pytest.raises(browser.BrowserMissing, match="apt-get install -y chromium"):
+        browser.chromium()
