@@ -9,21 +9,22 @@ transit, entry points, regions), so any world can be drawn.
 # x: west to east, y: south to north, in the map's own units
 POSITIONS: dict[str, tuple[float, float]] = {
     # uk_2011: regions
-    "scotland": (14, 54), "northern_ireland": (3, 45), "north_east_yorkshire": (23, 43),
-    "north_west": (15, 40), "wales": (10, 30), "midlands": (20, 32), "london": (25, 23),
-    "south_east": (30, 18),
+    "scotland": (20, 62), "northern_ireland": (3, 50), "north_east_yorkshire": (32, 47),
+    "north_west": (18, 43), "wales": (10, 30), "midlands": (27, 32), "london": (35, 22),
+    "south_east": (42, 13),
     # entry points
-    "holyhead_cta": (6, 37), "other_airports": (17, 35), "east_coast_ports": (29, 38),
-    "heathrow": (21, 21), "dover": (36, 17), "channel_tunnel": (35, 12),
-    "kent_small_boats": (32, 8),
+    "holyhead_cta": (8, 39), "other_airports": (22, 37), "east_coast_ports": (40, 40),
+    "heathrow": (27, 21), "dover": (51, 18), "channel_tunnel": (50, 10),
+    "kent_small_boats": (45, 4),
     # transit
-    "ireland": (-4, 36), "northern_france": (45, 9), "benelux": (47, 25), "balkans": (63, 8),
+    "ireland": (-6, 40), "northern_france": (61, 5), "benelux": (63, 27), "balkans": (82, 4),
     # sources
-    "uk": (6, 20), "other_eu": (60, 30), "romania": (72, 20), "albania": (68, 0),
-    "nigeria": (46, -14), "rest_of_world": (82, -8), "china": (92, 24), "vietnam": (96, 6),
+    "uk": (12, 14), "other_eu": (77, 35), "romania": (92, 22), "albania": (88, -7),
+    "nigeria": (58, -18), "rest_of_world": (100, -15), "china": (110, 30), "vietnam": (114, 10),
     # toy
-    "capital": (25, 24), "north": (17, 42), "port": (36, 17), "tunnel": (35, 12),
-    "airport": (20, 21), "hub": (46, 14), "home": (6, 20), "east": (70, 24), "south": (62, -6),
+    "capital": (35, 22), "north": (22, 44), "port": (51, 18), "tunnel": (50, 10),
+    "airport": (26, 17), "hub": (63, 14), "home": (12, 14), "east": (88, 24),
+    "south": (80, -8),
 }
 KINDS = ("source", "transit", "entry", "region")
 
