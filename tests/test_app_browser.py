@@ -87,6 +87,8 @@ def test_a_person_changes_the_policy_steps_and_sees_the_counts_and_charts_change
         # a policy control, and the main lever of enforcement: the command follows at once,
         # the model on Reset
         choose(tab, "Policy", "strategy_2011")
+        wait_text(tab, "settings_command", lambda t: "policy=strategy_2011 seed" in t)
+        tab.locator(".v-input", has_text="NCA units: 8").wait_for()
         slider = tab.locator(".v-input", has_text="NCA units:").locator("[role=slider]").first
         slider.focus()
         tab.keyboard.press("ArrowRight")  # the policy file's 8 units, and one more
