@@ -92,8 +92,8 @@ BAD = [
     (["port=70000"], "error: port = '70000': a whole number from 1 to 65535 (0: any free port)"),
     (["port=http"], "error: port = 'http': a whole number from 1 to 65535 (0: any free port)"),
     (["port=-1"], "error: port = '-1': a whole number from 1 to 65535 (0: any free port)"),
-    (["world=mars"], "error: world = 'mars': one of toy, uk_2011 (the files of world/ without "
-                     ".yaml)"),
+    (["world=mars"], f"error: world = 'mars': one of {', '.join(sorted(controls.options('world')))}"
+                     " (the files of world/ without .yaml)"),
     (["policy.enforcement.nca_units=-1"],
      "error: policy.enforcement.nca_units = -1: must be between 0 and 1000"),
     (["no.such_key=1"], "error: no.such_key: no such key (python -m sim --cfg job lists every "
