@@ -29,7 +29,8 @@ from sim.folders import ERROR, SERIES, SUMMARY, job_dirname
 from sim.settings import load_config, register_configs
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
-               "analyse": "python -m sim analyse <sweep folder>"}
+               "analyse": "python -m sim analyse <sweep folder>",
+               "app": "python -m sim app [port=N] [results=<folder>] [override ...]"}
 GROUPS = {"world": CONFIG_DIR / "world", "policy": CONFIG_DIR / "policy",
           "experiment": EXPERIMENT_DIR}
 SWEEP_PID = "SIM_SWEEP_PID"  # host:pid of the sweep's main process, for its workers' watchdog
@@ -387,6 +388,10 @@ def internal_failure(err: BaseException, log: Path | None = None) -> int:
 
 
 def subcommand(name: str, args: list[str]) -> int:
+    if name == "app":
+        from sim.app.serve import main as serve  # the dashboard's stack (Solara), only here
+
+        return serve(args)
     if len(args) != 1:
         raise ConfigError(f"usage: {SUBCOMMANDS[name]}")
     folder = Path(args[0])
