@@ -14,6 +14,8 @@ Four parts, each printing a table (``--parts`` chooses):
   sweeps of 4 and 8 jobs on one worker (the difference cancels start-up and gathering), and
   parallel efficiency of 8 jobs on one worker against two.
 - ``europe``: the Europe-wide world (about a million victims in exploitation), seven years.
+- ``dashboard``: weeks a second that the dashboard steps uk_2011 in headless Chromium, beside
+  the model alone in the same minute (needs Chromium, see .ci/run).
 
 In the style of Mesa's benchmarks: garbage collection off while timing, set-up and run timed
 apart, the fastest of a few seeds reported.
@@ -166,14 +168,36 @@ def sweeps(work: Path) -> None:
           f"{eight / (2 * two):.2f} (whole command, start-up and analysis included)", flush=True)
 
 
-PARTS = {"simulation", "startup", "sweep", "europe"}
+def dashboard() -> None:
+    from sim.app.browser import app, page, wait_week, week
+    from sim.app.live import LiveModel
+
+    print("\n## Dashboard (uk_2011, headless Chromium)\n")
+    with app("world=uk_2011") as (url, _), page() as tab:
+        tab.goto(url)
+        tab.wait_for_selector("[data-count=week]", timeout=180_000)
+        tab.get_by_role("button", name="▶").click()
+        w0, t0 = wait_week(tab, lambda w: w >= 5), time.monotonic()
+        time.sleep(10)
+        w1, t1 = week(tab), time.monotonic()
+        tab.get_by_role("button", name="❚❚").click()
+    model = LiveModel(["world=uk_2011"])
+    start = time.monotonic()
+    model.run_for(40)
+    alone = 40 / (time.monotonic() - start)
+    print(f"the dashboard steps {(w1 - w0) / (t1 - t0):.1f} weeks a second; the model alone "
+          f"{alone:.1f}", flush=True)
+
+
+PARTS = {"simulation", "startup", "sweep", "europe", "dashboard"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", nargs="+", choices=sorted(PARTS),
                         default=["simulation", "startup", "sweep"],
-                        help="what to measure (europe takes about five minutes)")
+                        help="what to measure (europe takes about five minutes; dashboard "
+                        "needs Chromium)")
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 3, 9])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
@@ -193,6 +217,8 @@ def main() -> None:
             sweeps(work)
         if "europe" in args.parts:
             europe()
+        if "dashboard" in args.parts:
+            dashboard()
 
 
 if __name__ == "__main__":
