@@ -33,8 +33,8 @@ test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -m "not slow and not slurm"
 
 test-slurm: $(BIN)/.installed
-	scripts/slurm-up
-	$(BIN)/python -m pytest -m slurm -n 0; status=$$?; scripts/slurm-down; exit $$status
+	scripts/slurm-up && $(BIN)/python -m pytest -m slurm -n 0; status=$$?; \
+	scripts/slurm-down; exit $$status
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m sim.bench

@@ -6,6 +6,7 @@ starts it, runs them and stops it. Without a cluster they fail, with the daemons
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -95,13 +96,16 @@ def test_a_sweep_on_slurm_gives_the_local_table_with_several_runs_a_task(cluster
     assert "6 of 6 runs reproduce exactly" in reproduced.stdout
 
 
-@pytest.mark.slurm
-def test_a_cancelled_task_is_reported_and_only_its_jobs_are_submitted_again(cluster, tmp_path):
-    sweep = tmp_path / "slurm"
-    args = ["--multirun", "world=toy", "burn_in_weeks=52", "policy_weeks=52",
+def three_tasks(sweep: Path) -> list[str]:
+    """A sweep of 6 jobs in 3 tasks of 2 that run one at a time."""
+    return ["--multirun", "world=toy", "burn_in_weeks=26", "policy_weeks=52",
             "policy=baseline,border", "replication=0,1,2", "hydra/launcher=slurm",
             "hydra.launcher.batch_size=2", "hydra.launcher.array_parallelism=1",
             f"hydra.sweep.dir={sweep}"]
+
+
+def start_and_wait_for_a_task(args: list[str]) -> tuple[subprocess.Popen, str]:
+    """The sweep of ``args`` started, and the id of its first task once SLURM runs it."""
     proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline, running = time.time() + 120, ""
@@ -110,6 +114,14 @@ def test_a_cancelled_task_is_reported_and_only_its_jobs_are_submitted_again(clus
         running = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i"],
                                  capture_output=True, text=True).stdout.strip()
     assert re.fullmatch(r"\d+_0", running), (running, proc.poll())  # the first of 3 tasks
+    return proc, running
+
+
+@pytest.mark.slurm
+def test_a_cancelled_task_is_reported_and_only_its_jobs_are_submitted_again(cluster, tmp_path):
+    sweep = tmp_path / "slurm"
+    args = three_tasks(sweep)
+    proc, running = start_and_wait_for_a_task(args)
     subprocess.run(["scancel", running], check=True)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 1 and "jobs did not complete" in err, err[-3000:]
@@ -136,3 +148,19 @@ def test_a_cancelled_task_is_reported_and_only_its_jobs_are_submitted_again(clus
     sim(*local, "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'local'}")
     pd.testing.assert_frame_equal(pd.read_parquet(sweep / "runs.parquet"),
                                   pd.read_parquet(tmp_path / "local" / "runs.parquet"))
+
+
+@pytest.mark.slurm
+def test_ctrl_c_cancels_the_sweeps_slurm_job_and_says_how_to_resume(cluster, tmp_path):
+    proc, running = start_and_wait_for_a_task(three_tasks(tmp_path))
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "jobs done; resume with: python -m sim" in err, err[-3000:]
+    array, deadline = running.split("_")[0], time.time() + 20
+    while time.time() < deadline and subprocess.run(
+            ["squeue", "-h", "-j", array], capture_output=True, text=True).stdout.strip():
+        time.sleep(0.2)
+    assert not subprocess.run(["squeue", "-h", "-j", array], capture_output=True,
+                              text=True).stdout.strip()
+    assert all(state.startswith("CANCELLED") for state in sacct(array).values())
+    assert json.loads((tmp_path / "manifest.json").read_text())["complete"] < 6

@@ -72,7 +72,7 @@ class BatchedSlurmLauncher(SlurmLauncher):
 
     # --- on the node ------------------------------------------------------------------------
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         batch: list[list[str]],
         job_dir_key: str,
@@ -230,4 +230,4 @@ class BatchedSlurmLauncher(SlurmLauncher):
         try:
             return Path(str(cfg.hydra.sweep.dir)) / str(cfg.hydra.sweep.subdir)
         finally:
-            HydraConfig.instance().cfg = saved  # type: ignore[assignment]
+            HydraConfig.instance().cfg = saved
