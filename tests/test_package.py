@@ -32,8 +32,8 @@ def test_the_wheel_runs_sim_anywhere(tmp_path):
     # hydra/launcher=slurm: the wheel's Hydra plugin is found and its config composes
     assert "BatchedSlurmLauncher" in run(sys.executable, "-m", "sim", "--info", "plugins",
                                          cwd=away, env=env)
-    hydra = run(sys.executable, "-m", "sim", "--multirun", "hydra/launcher=slurm", "--cfg",
-                "hydra", cwd=away, env=env)
+    hydra = run(sys.executable, "-m", "sim", "hydra/launcher=slurm", "--cfg", "hydra",
+                cwd=away, env=env)
     assert "batch_size: 16" in hydra
     run(sys.executable, "-m", "sim", "world=toy", "burn_in_weeks=2", "policy_weeks=2",
         "hydra.run.dir=out", cwd=away, env=env)
