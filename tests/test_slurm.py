@@ -19,6 +19,7 @@ from helpers import ROOT, sim
 from omegaconf import OmegaConf
 
 from hydra_plugins.sim_slurm.launcher import batches
+from sim.runs import gather, job_status
 
 SLURM_DIR = Path(os.environ.get("SIM_SLURM_DIR", "/tmp/sim-slurm"))
 QUICK = ["world=toy", "burn_in_weeks=8", "policy_weeks=16"]
@@ -73,6 +74,22 @@ def test_batches_are_even_and_cover_every_job_once():
             assert [i for r in parts for i in r] == list(range(n))
             assert len(parts) == -(-n // size) and max(map(len, parts)) <= size
             assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+def test_a_job_that_failed_this_time_is_not_gathered_from_an_older_summary(tmp_path):
+    """A task killed before reaching a job leaves the summary of an earlier sweep in its
+    folder beside the error.txt naming the task: the table must not take the old result."""
+    job = tmp_path / "policy=border"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 0\n")
+    pd.DataFrame({"week": [0, 1]}).to_parquet(job / "timeseries.parquet")
+    record = {"overrides": ["policy=border"], "seed": 0, "replication": 0, "run_seed": 1,
+              "metrics": {"identified_per_year": 1.0}}
+    (job / "summary.json").write_text(json.dumps(record))
+    assert len(gather(tmp_path)) == 1
+    (job / "error.txt").write_text("failed: SLURM job 7_0 ended CANCELLED by 0; log: x\n")
+    assert gather(tmp_path).empty
+    assert job_status(job).startswith("failed: SLURM job 7_0")
 
 
 @pytest.mark.slurm
