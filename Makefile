@@ -1,6 +1,8 @@
 # make run   - set up .venv (Python 3.12+) and run the policy-comparison experiment
 # make test  - set up .venv and run the whole test suite (lint and type checks included)
 # make test-fast - the quick loop while developing: every test not marked slow
+# make test-slurm - start a one-node SLURM here (scripts/slurm-up; root, Debian), run the tests
+#                   marked slurm on it, stop it (scripts/slurm-down)
 # make bench - the speed benchmark recorded in docs/PERFORMANCE.md
 # make figures - regenerate the README's figures and mechanism table (docs/figures/)
 # make screenshot - regenerate the README's screenshot of the dashboard (needs Chromium)
@@ -11,7 +13,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast bench figures screenshot clean
+.PHONY: run test test-fast test-slurm bench figures screenshot clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or 3.13 is needed (pyenv: see .python-version)"; exit 1; }
@@ -29,7 +31,11 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not slurm"
+
+test-slurm: $(BIN)/.installed
+	scripts/slurm-up && $(BIN)/python -m pytest -m slurm -n 0; status=$$?; \
+	scripts/slurm-down; exit $$status
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m sim.bench

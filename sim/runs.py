@@ -207,7 +207,7 @@ def gather(root: Path, since: float | None = None) -> pd.DataFrame:
     """One row per complete job: its parameters, replication, seeds, summary metrics."""
     rows = []
     for folder in job_folders(root, since):
-        if not is_complete(folder):
+        if not is_complete(folder) or (folder / ERROR).exists():  # error.txt: failed this time
             continue
         record = read_summary(folder)
         row: dict[str, object] = {

@@ -29,6 +29,12 @@ def test_the_wheel_runs_sim_anywhere(tmp_path):
     where = run(sys.executable, "-c", "import sim; print(sim.__file__)", cwd=away, env=env)
     assert where.startswith(str(site))
     assert "policy_comparison" in run(str(site / "bin" / "sim"), "--help", cwd=away, env=env)
+    # hydra/launcher=slurm: the wheel's Hydra plugin is found and its config composes
+    assert "BatchedSlurmLauncher" in run(sys.executable, "-m", "sim", "--info", "plugins",
+                                         cwd=away, env=env)
+    hydra = run(sys.executable, "-m", "sim", "hydra/launcher=slurm", "--cfg", "hydra",
+                cwd=away, env=env)
+    assert "batch_size: 16" in hydra
     run(sys.executable, "-m", "sim", "world=toy", "burn_in_weeks=2", "policy_weeks=2",
         "hydra.run.dir=out", cwd=away, env=env)
     record = json.loads((away / "out" / "summary.json").read_text())
