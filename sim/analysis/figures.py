@@ -135,7 +135,7 @@ def draw_pair(sweep: Sweep, table: pd.DataFrame, key: str, level_ax, diff_ax,
     ref = sweep.reference
     base = mean_ci(sweep.values(ref, key)).mean
     levels = {lv: mean_ci(sweep.values(lv, key)) for lv in sweep.levels}
-    level_ax.set_title(f"{o.label}: level", loc="left")
+    level_ax.set_title("level", loc="left")
     diff_ax.set_title(f"difference from {sweep.label(ref)}", loc="left")
     if sweep.numeric:
         x = np.array(sweep.levels, dtype=float)
@@ -229,6 +229,9 @@ def comparison(sweep: Sweep, table: pd.DataFrame, keys: list[str], folder: Path,
                                          width_ratios=[1, 1.15])
         draw_pair(sweep, table, key, level_ax, diff_ax, scenario_names=sweep.numeric
                   or i % cols == 0)
+        if len(keys) > 1:
+            sub.suptitle(outcome(key).label, ha="left", x=0.0, fontsize=10.5,
+                         fontweight="bold")
     for sub in subs[len(keys):]:
         sub.set_visible(False)
     title = (outcome(keys[0]).label if len(keys) == 1

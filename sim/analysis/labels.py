@@ -251,6 +251,13 @@ def level_label(key, level) -> str:
     return short(level)
 
 
+def period(weeks: int) -> str:
+    """52 weeks as "1 year", 260 as "5 years", 30 as "30 weeks"."""
+    if weeks and weeks % 52 == 0:
+        return f"{weeks // 52} year{'s' * (weeks != 52)}"
+    return f"{weeks} week{'s' * (weeks != 1)}"
+
+
 def caption(runs) -> str:
     """World, replications and period of a sweep, for every figure and the report."""
     world = ", ".join(sorted(map(str, runs["world_name"].unique()))) if (
@@ -258,9 +265,9 @@ def caption(runs) -> str:
     n = int(runs.groupby("scenario").size().min())
     text = f"{world} world; {n} paired replication{'s' * (n != 1)} per scenario"
     if "policy_weeks" in runs and "weeks" in runs:
-        policy = float(runs["policy_weeks"].median()) / 52
-        burn = float((runs["weeks"] - runs["policy_weeks"]).median()) / 52
-        text += f"; {policy:g} policy years after a {burn:g}-year burn-in"
+        policy = int(runs["policy_weeks"].median())
+        burn = int((runs["weeks"] - runs["policy_weeks"]).median())
+        text += f"; {period(policy)} of policy after {period(burn)} of burn-in"
     mechanisms = runs["recruitment_mechanism"].unique() if (
         "recruitment_mechanism" in runs) else []
     if len(mechanisms) == 1 and mechanisms[0] != "capacity":

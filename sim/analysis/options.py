@@ -7,6 +7,7 @@ the sweep: a column that is not in runs.parquet, or a level that is not in the s
 input named with what is allowed."""
 
 import difflib
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,13 +125,24 @@ def resolve(sweep: Sweep, given: dict | None = None) -> Options:
     available = set(columns(sweep))
 
     def chosen(key: str, default) -> list[str]:
+        """The command line's names (each must be a column), else the saved ones (a column
+        this sweep lacks, e.g. an entry point of another world, is left out with a warning),
+        else the defaults that this sweep has."""
         if key in given:
             found = names(given[key])
             if not found:
                 raise ConfigError(f"{key}=: give at least one column (usage: {USAGE})")
             return found
         if saved.get(key):
-            return names(saved[key])
+            found = names(saved[key])
+            lacking = [k for k in found if k.lstrip("+-") not in available]
+            if lacking:
+                print(f"warning: analysis.{key}: {', '.join(lacking)} not in this sweep's "
+                      "runs.parquet; left out", file=sys.stderr)
+            return [k for k in found if k not in lacking] or chosen_default(default)
+        return chosen_default(default)
+
+    def chosen_default(default) -> list[str]:
         return [k for k in default if k.lstrip("+-") in available]
 
     outcomes = [check_column(sweep, k, "outcomes") for k in chosen("outcomes", DEFAULT_OUTCOMES)]
