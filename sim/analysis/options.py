@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.labels import DEFAULT_GAINS, DEFAULT_OUTCOMES, outcome
+from sim.analysis.labels import DEFAULT_GAINS, DEFAULT_OUTCOMES, outcome, short
 from sim.analysis.sweep import Sweep
 from sim.config import ConfigError
 
@@ -100,7 +100,7 @@ def level_of(sweep: Sweep, text) -> object:
         for lv in sweep.levels:
             if value is not None and np.isclose(float(lv), value, rtol=1e-9, atol=0):
                 return lv
-    shown = ", ".join(f"{lv:g}" if sweep.numeric else str(lv) for lv in sweep.levels)
+    shown = ", ".join(short(lv) if sweep.numeric else str(lv) for lv in sweep.levels)
     raise ConfigError(f"reference = {raw}: not a level of {sweep.factor or 'this sweep'}; "
                       f"one of: {shown}")
 
