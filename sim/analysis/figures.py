@@ -223,7 +223,7 @@ def comparison(sweep: Sweep, table: pd.DataFrame, keys: list[str], folder: Path,
     cols = 1 if len(keys) == 1 else 2
     rows = -(-len(keys) // cols)
     fig = Figure(figsize=(width * cols, height * rows + 0.9), layout="constrained")
-    subs = np.atleast_1d(fig.subfigures(rows, cols, wspace=0.04, hspace=0.04)).ravel()
+    subs = np.array(fig.subfigures(rows, cols, wspace=0.04, hspace=0.04), dtype=object).ravel()
     for i, (sub, key) in enumerate(zip(subs, keys, strict=False)):
         level_ax, diff_ax = sub.subplots(1, 2, sharey=not sweep.numeric,
                                          width_ratios=[1, 1.15])

@@ -165,7 +165,8 @@ def words(key: str, diff: float, low: float, high: float) -> str:
     o = outcome(key)
     money = "GBP" in o.unit
     if o.more and o.less:
-        size = rounded(abs(diff), *sorted((abs(low), abs(high))), money=money)
+        a, b = sorted((abs(low), abs(high)))
+        size = rounded(abs(diff), a, b, money=money)
         return (o.more if diff > 0 else o.less).format(size)
     sign = "+" if diff > 0 else ""
     return f"{o.label.lower()} {sign}{rounded(diff, low, high, money)} {o.unit}".strip()
@@ -205,11 +206,14 @@ def answer(sweep: Sweep, opts: Options, comparisons, increments, costs) -> list[
         if not increments.empty:
             step = increments[increments["scenario"] == lv]
             if not step.empty:
-                against = sweep.label(step["against"].iloc[0])
+                against = step["against"].iloc[0]
+                side = "beyond" if float(lv) > float(against) else "below"  # type: ignore[arg-type]
                 found = [words(r.outcome, r.difference, r.ci_low, r.ci_high)
                          for r in step.itertuples() if r.significant]
-                said.append(f"beyond {against}: " + "; ".join(found) if found
-                            else f"beyond {against} it adds nothing significant")
+                said.append(f"{side} {sweep.label(against)}: " + "; ".join(found) if found
+                            else f"{side} {sweep.label(against)} it changes nothing significant"
+                            if side == "below"
+                            else f"beyond {sweep.label(against)} it adds nothing significant")
         extra = ""
         if "annual_cost_gbp" in sweep.runs:
             delta = sweep.values(lv, "annual_cost_gbp").mean() - sweep.values(
@@ -217,8 +221,8 @@ def answer(sweep: Sweep, opts: Options, comparisons, increments, costs) -> list[
             extra = ("no extra cost" if delta == 0 else
                      f"{gbp(abs(delta))} a year {'more' if delta > 0 else 'less'}")
         name = f"**{sweep.label(lv)}**"
-        if sweep.numeric and float(ref) > 0 and float(lv) > 0:
-            name += f" ({float(lv) / float(ref):.3g}x)"
+        if sweep.numeric and float(ref) > 0 and float(lv) > 0:  # type: ignore[arg-type]
+            name += f" ({float(lv) / float(ref):.3g}x)"  # type: ignore[arg-type]
         rows.append([name, extra, "; ".join(said) or "nothing significant",
                      ", ".join(quiet) or "-"])
     out += [md_table(["scenario", "cost", "significant differences a year [95% CI]",

@@ -99,10 +99,11 @@ class Sweep:
         if not path.exists():
             return {}
         try:
-            section = OmegaConf.load(path).get("analysis")
+            saved = OmegaConf.to_container(OmegaConf.load(path))
         except Exception as err:
             raise ConfigError(f"{path}: not a readable sweep config ({one_line(err)})") from None
-        return dict(OmegaConf.to_container(section)) if section is not None else {}
+        section = saved.get("analysis") if isinstance(saved, dict) else None
+        return dict(section) if isinstance(section, dict) else {}
 
 
 def override_keys(root: Path, jobs) -> list[str]:
