@@ -174,7 +174,9 @@ def synthetic_sweep(root, levels=(0.0, 2e6, 4e6, 8e6), n=10, saved=None, seed=3)
                          "world_name": "toy",
                          "retrafficked_per_year": common[k] + effect[lv] + rng.normal(0, 5),
                          "exploitation_weeks_per_year": 40 * common[k] + rng.normal(0, 300),
-                         "identified_per_year": common[k] / 2 + rng.normal(0, 5),
+                         # a small gain at GBP 4m that is not significant: +1, -0.5, ...
+                         "identified_per_year": common[k] / 2 + (
+                             0.25 + 0.75 * (-1) ** k if lv == 4e6 else 0.0),
                          "undirected_metric": common[k] / 100,  # the same at every level
                          "annual_cost_gbp": 10e6 + lv})
     root.mkdir(parents=True, exist_ok=True)
@@ -191,7 +193,7 @@ def synthetic_sweep(root, levels=(0.0, 2e6, 4e6, 8e6), n=10, saved=None, seed=3)
 
 
 OPTIONS = {"outcomes": "retrafficked_per_year,exploitation_weeks_per_year",
-           "gains": "retrafficked_per_year,exploitation_weeks_per_year"}
+           "gains": "retrafficked_per_year,exploitation_weeks_per_year,identified_per_year"}
 
 
 def test_the_report_opens_with_the_significant_differences_in_words(tmp_path):
@@ -211,17 +213,19 @@ def test_the_report_opens_with_the_significant_differences_in_words(tmp_path):
     assert low < 55 < high and 45 < mean < 65 and low < mean < high
     assert abs(cost - 2e6 / mean / 1e3) < 0.1  # GBP 2m a year more over the re-traffickings
     assert "beyond GBP 4m it adds nothing significant" in rows["GBP 8m** (4x)"]
-    assert rows["GBP 4m** (2x)"].rstrip(" |").endswith("exploitation")  # no significant change
+    assert rows["GBP 4m** (2x)"].endswith("| exploitation, victims identified |")  # no change
     assert "adds 6" in rows["GBP 0"] and "GBP 2m a year less" in rows["GBP 0"]
     costs = pd.read_csv(root / "cost_effectiveness.csv").set_index(["scenario", "gain"])
     quadruple = costs.loc[(8e6, "retrafficked_per_year")]
     assert quadruple["significant"] and quadruple["cost_per_unit_gbp"] == pytest.approx(
         6e6 / quadruple["gain_mean"])
-    none = costs.loc[(4e6, "exploitation_weeks_per_year")]
-    assert not none["significant"] and np.isnan(none["cost_per_unit_gbp"])
-    assert none["reading"] == "no significant gain"
+    for gain in ("exploitation_weeks_per_year", "identified_per_year"):
+        none = costs.loc[(4e6, gain)]
+        assert not none["significant"] and np.isnan(none["cost_per_unit_gbp"])
+        assert none["reading"] == "no significant gain"
+    assert costs.loc[(4e6, "identified_per_year"), "gain_mean"] == pytest.approx(0.25)
     assert set(pd.read_csv(root / "comparisons.csv")["outcome"]) == {
-        "retrafficked_per_year", "exploitation_weeks_per_year"}
+        "retrafficked_per_year", "exploitation_weeks_per_year", "identified_per_year"}
     increments = pd.read_csv(root / "increments.csv")
     assert set(zip(increments["scenario"], increments["against"], strict=True)) == {(8e6, 4e6)}
 
