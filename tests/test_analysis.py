@@ -252,6 +252,11 @@ def test_a_sweeps_saved_settings_are_its_defaults_and_the_command_line_wins(tmp_
     comparisons = pd.read_csv(root / "comparisons.csv")
     assert set(comparisons["scenario"]) == {0.0, 2e6, 4e6}
     assert set(comparisons["outcome"]) == {"identified_per_year", "exploitation_weeks_per_year"}
+    (root / "multirun.yaml").write_text((root / "multirun.yaml").read_text().replace(
+        "8e6", "3e6"))  # the experiment's reference, not among the levels given: a warning
+    analyse(root)
+    assert "warning: analysis.reference = 3e6: not a level" in capsys.readouterr().err
+    assert 2e6 not in set(pd.read_csv(root / "comparisons.csv")["scenario"])  # the default
     analyse(root, {"reference": "2e6", "outcomes": "retrafficked_per_year"})
     comparisons = pd.read_csv(root / "comparisons.csv")
     assert 2e6 not in set(comparisons["scenario"])

@@ -148,7 +148,12 @@ def resolve(sweep: Sweep, given: dict | None = None) -> Options:
     outcomes = [check_column(sweep, k, "outcomes") for k in chosen("outcomes", DEFAULT_OUTCOMES)]
     gains = [gain(sweep, k) for k in chosen("gains", DEFAULT_GAINS)]
     panel = [check_column(sweep, k, "panel") for k in names(given.get("panel", ""))]
-    reference = given.get("reference", saved.get("reference") or "")
-    if str(reference).strip():
-        sweep.reference = level_of(sweep, reference)
+    if str(given.get("reference", "")).strip():
+        sweep.reference = level_of(sweep, given["reference"])
+    elif str(saved.get("reference") or "").strip():  # the experiment's: its levels may differ
+        try:
+            sweep.reference = level_of(sweep, saved["reference"])
+        except ConfigError as err:
+            print(f"warning: analysis.{err}; compared with {sweep.label(sweep.reference)} "
+                  "instead", file=sys.stderr)
     return Options(outcomes, sweep.reference, gains, panel)
