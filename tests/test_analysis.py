@@ -79,8 +79,6 @@ def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
     assert "![comparison](figures/comparison.png)" in report
     comparisons = pd.read_csv(tmp_path / "comparisons.csv")
     assert set(comparisons["scenario"]) == {"enforcement"}
-    arrests = comparisons.set_index("outcome").loc["traffickers_arrested_per_year"]
-    assert arrests["difference"] > 0
     costs = pd.read_csv(tmp_path / "cost_effectiveness.csv")
     assert (costs["extra_cost_gbp"] == 6e6).all()
     # re-running the analysis alone gives the same tables
@@ -88,6 +86,13 @@ def test_analyse_turns_a_sweep_into_figures_tables_and_a_report(tmp_path):
     sim("analyse", str(tmp_path))
     assert (tmp_path / "report.md").exists()
     pd.testing.assert_frame_equal(comparisons, pd.read_csv(tmp_path / "comparisons.csv"))
+    # any column of runs.parquet, alone on a page
+    sim("analyse", str(tmp_path), "outcomes=traffickers_arrested_per_year",
+        "panel=traffickers_arrested_per_year")
+    arrests = pd.read_csv(tmp_path / "comparisons.csv").set_index("outcome").loc[
+        "traffickers_arrested_per_year"]
+    assert arrests["difference"] > 0
+    assert (tmp_path / "figures" / "traffickers_arrested_per_year.pdf").stat().st_size > 5_000
 
 
 def test_a_numeric_sweep_is_read_as_levels_against_the_status_quo(tmp_path):
