@@ -207,7 +207,7 @@ def answer(sweep: Sweep, opts: Options, comparisons, increments, costs) -> list[
             step = increments[increments["scenario"] == lv]
             if not step.empty:
                 against = step["against"].iloc[0]
-                side = "beyond" if float(lv) > float(against) else "below"  # type: ignore[arg-type]
+                side = "beyond" if float(lv) > float(against) else "below"
                 found = [words(r.outcome, r.difference, r.ci_low, r.ci_high)
                          for r in step.itertuples() if r.significant]
                 said.append(f"{side} {sweep.label(against)}: " + "; ".join(found) if found
