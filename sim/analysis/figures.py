@@ -289,7 +289,7 @@ def over_time(sweep: Sweep, folder: Path, name: str, panels: list, title: str) -
         ax.set_ylabel(unit)
         thousands(ax)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize=8)
+    fig.legend(handles, labels, loc="outside right center", fontsize=8)
     fig.suptitle(f"{title} (mean and 95% band across replications)", ha="left", x=0.0,
                  fontsize=11)
     footer(fig, sweep, extra="Rates are 13-week moving averages, as a rate a year.")
