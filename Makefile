@@ -3,6 +3,7 @@
 # make test-fast - the quick loop while developing: every test not marked slow
 # make bench - the speed benchmark recorded in docs/PERFORMANCE.md
 # make figures - regenerate the README's figures and mechanism table (docs/figures/)
+# make screenshot - regenerate the README's screenshot of the dashboard (needs Chromium)
 
 PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
@@ -10,7 +11,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast bench figures clean
+.PHONY: run test test-fast bench figures screenshot clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or 3.13 is needed (pyenv: see .python-version)"; exit 1; }
@@ -44,6 +45,11 @@ figures: $(BIN)/.installed
 	cp results/policy_comparison/market/figures/comparison.png docs/figures/policy_comparison_market.png
 	$(BIN)/python -m sim.analysis.mechanisms results/policy_comparison/readme \
 		results/policy_comparison/market > docs/figures/mechanisms.md
+
+# the dashboard (python -m sim app) on uk_2011 under the 2011 strategy, played past the
+# policy's start, in headless Chromium
+screenshot: $(BIN)/.installed
+	$(BIN)/python -m sim.app.browser docs/figures/dashboard.png world=uk_2011 policy=strategy_2011
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,24 +1,65 @@
-"""Speed benchmark: ``python -m sim.bench`` (results in docs/PERFORMANCE.md).
+"""Speed and memory benchmark: ``python -m sim.bench`` (results in docs/PERFORMANCE.md).
 
-Times the default scenario (uk_2011, baseline, burn-in plus 5 policy years) and the same world
-scaled up (more crime groups and people at risk) to about 100,000 victims at a time. In the
-style of Mesa's benchmarks: garbage collection off, set-up and run timed apart, the fastest of
-a few seeds reported.
+Four parts, each printing a table (``--parts`` chooses):
+
+- ``simulation``: the default world (uk_2011, baseline, burn-in plus 5 policy years) and the
+  same world scaled up (groups and people at risk x3 and x9: about 100,000 victims in
+  exploitation at a time), each in a fresh process for its peak memory; beside it, in the same
+  process, Mesa's Boltzmann wealth model (``mesa.examples``, Mesa's "large" benchmark setting:
+  10,000 agents on a 100 x 100 grid), so that the cost of a simulated victim-week is read as a
+  ratio to a Boltzmann agent-step, whatever the machine.
+- ``startup``: ``python -m sim --help``, and a single default run's wall time against its
+  simulation time (the ``simulation_s`` of its summary.json).
+- ``sweep``: sweeps of the default world through the joblib launcher: per-job overhead from
+  sweeps of 4 and 8 jobs on one worker (the difference cancels start-up and gathering), and
+  parallel efficiency of 8 jobs on one worker against two.
+- ``europe``: the Europe-wide world (about a million victims in exploitation), seven years.
+
+In the style of Mesa's benchmarks: garbage collection off while timing, set-up and run timed
+apart, the fastest of a few seeds reported.
 """
 
 import argparse
 import gc
+import json
+import os
 import platform
 import resource
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-from sim.metrics import summary
-from sim.model import TraffickingModel
-from sim.settings import load_config
+SEVEN_YEARS = ["burn_in_weeks=104", "policy_weeks=260"]
 
 
-def scaled(factor: float):
-    cfg = load_config()
+def boltzmann_step_s(seeds: int = 3, n: int = 10_000, side: int = 100, steps: int = 10) -> float:
+    """Seconds per agent-step of Mesa's Boltzmann wealth model (fastest of ``seeds``)."""
+    from mesa.examples.basic.boltzmann_wealth_model.model import (
+        BoltzmannScenario,
+        BoltzmannWealth,
+    )
+
+    best = float("inf")
+    for seed in range(seeds):
+        gc.disable()
+        try:
+            model = BoltzmannWealth(BoltzmannScenario(n=n, width=side, height=side, rng=seed))
+            start = time.perf_counter()
+            for _ in range(steps):
+                model.step()
+            best = min(best, (time.perf_counter() - start) / (n * steps))
+        finally:
+            gc.enable()
+    return best
+
+
+def scaled(factor: float, overrides: list[str] | None = None):
+    from sim.settings import load_config
+
+    cfg = load_config(overrides or [])
     for source in cfg.world.sources.values():
         source.groups = round(source.groups * factor)
         source.population = round(source.population * factor)
@@ -26,6 +67,9 @@ def scaled(factor: float):
 
 
 def measure(cfg, seed: int) -> dict:
+    """One run of ``cfg``: set-up and run seconds, victims, victim-weeks of exploitation."""
+    from sim.model import TraffickingModel
+
     gc.disable()
     try:
         t0 = time.perf_counter()
@@ -35,30 +79,120 @@ def measure(cfg, seed: int) -> dict:
         t2 = time.perf_counter()
     finally:
         gc.enable()
-    s = summary(model)
-    victim_weeks = float(model.datacollector.get_model_vars_dataframe()["exploitation_weeks"].sum())
-    return {"setup_s": t1 - t0, "run_s": t2 - t1, "total_s": t2 - t0,
-            "victims_exploited": s["victims_exploited_mean"], "victims_created": s[
-                "victims_created"], "victim_weeks_per_s": victim_weeks / (t2 - t1)}
+    weeks = model.datacollector.get_model_vars_dataframe()["exploitation_weeks"]
+    return {"setup_s": t1 - t0, "run_s": t2 - t1, "victim_weeks": float(weeks.sum()),
+            "victims": float(weeks.mean()), "created": model.victims_created,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def one_world(factor: float, seeds: int, overrides: list[str]) -> dict:
+    """In this process: the fastest of ``seeds`` runs, and Boltzmann beside it."""
+    cfg = scaled(factor, overrides)
+    best = min((measure(cfg, seed) for seed in range(seeds)), key=lambda r: r["run_s"])
+    best["boltzmann_s"] = boltzmann_step_s()
+    best["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return best
+
+
+def in_child(factor: float, seeds: int, overrides: list[str]) -> dict:
+    """``one_world`` in a fresh process, so that its peak memory is its own."""
+    out = subprocess.run([sys.executable, "-m", "sim.bench", "--child", str(factor),
+                          "--seeds", str(seeds), *overrides],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def simulation(seeds: int, scales: list[float]) -> None:
+    print("\n## Simulation (one core a run)\n")
+    print(f"{'world':>10} {'victims':>9} {'created':>9} {'setup s':>8} {'run s':>7} "
+          f"{'us/victim-week':>14} {'Boltzmann us':>12} {'ratio':>6} {'peak MB':>8}")
+    for factor in scales:
+        r = in_child(factor, seeds, [])
+        per = r["run_s"] / r["victim_weeks"]
+        print(f"{'uk x' + format(factor, 'g'):>10} {r['victims']:>9,.0f} {r['created']:>9,} "
+              f"{r['setup_s']:>8.2f} {r['run_s']:>7.2f} {per * 1e6:>14.3f} "
+              f"{r['boltzmann_s'] * 1e6:>12.2f} {per / r['boltzmann_s']:>6.3f} "
+              f"{r['peak_mb']:>8.0f}", flush=True)
+
+
+def europe() -> None:
+    print("\n## Europe-wide world, seven years (one core)\n")
+    r = in_child(1, 1, ["world=europe", *SEVEN_YEARS])
+    per = r["run_s"] / r["victim_weeks"]
+    print(f"victims in exploitation {r['victims']:,.0f}; created {r['created']:,}; set-up "
+          f"{r['setup_s']:.0f} s; run {r['run_s']:.0f} s; total {r['setup_s'] + r['run_s']:.0f} s; "
+          f"{per * 1e6:.3f} us a victim-week ({per / r['boltzmann_s']:.3f} of a Boltzmann "
+          f"agent-step); peak {r['peak_mb']:,.0f} MB", flush=True)
+
+
+def timed(*args: str, cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def startup(work: Path) -> None:
+    print("\n## Start-up\n")
+    help_s = min(timed("--help", cwd=work) for _ in range(3))
+    print(f"python -m sim --help: {help_s:.2f} s (fastest of 3)")
+    wall = timed(f"hydra.run.dir={work}/single", cwd=work)
+    simulated = json.loads((work / "single" / "summary.json").read_text())["simulation_s"]
+    print(f"a single default run: {wall:.2f} s wall, {simulated:.2f} s simulating: "
+          f"{wall - simulated:.2f} s more", flush=True)
+
+
+def sweep(work: Path, jobs: int, workers: int) -> tuple[float, float]:
+    """Wall seconds of a sweep of ``jobs`` default runs on ``workers``, and their total
+    simulation seconds."""
+    folder = work / f"sweep-{jobs}-{workers}"
+    wall = timed("--multirun", f"replication=range(0,{jobs})", f"hydra.sweep.dir={folder}",
+                 f"hydra.launcher.n_jobs={workers}", cwd=work)
+    simulated = sum(json.loads(p.read_text())["simulation_s"]
+                    for p in folder.glob("*/summary.json"))
+    shutil.rmtree(folder)
+    return wall, simulated
+
+
+def sweeps(work: Path) -> None:
+    print("\n## Sweeps (joblib launcher)\n")
+    four, sim4 = sweep(work, 4, 1)
+    eight, sim8 = sweep(work, 8, 1)
+    per_job, per_sim = (eight - four) / 4, (sim8 - sim4) / 4
+    print(f"per job, one worker: {per_job:.2f} s wall for {per_sim:.2f} s simulating: "
+          f"overhead {per_job / per_sim - 1:.1%}")
+    two, _ = sweep(work, 8, 2)
+    print(f"8 jobs: {eight:.1f} s on one worker, {two:.1f} s on two: parallel efficiency "
+          f"{eight / (2 * two):.2f} (whole command, start-up and analysis included)", flush=True)
+
+
+PARTS = {"simulation", "startup", "sweep", "europe"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", nargs="+", choices=sorted(PARTS),
+                        default=["simulation", "startup", "sweep"],
+                        help="what to measure (europe takes about five minutes)")
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 3, 9])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("overrides", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"{platform.processor() or 'cpu'}; one core per run")
-    print(f"{'scale':>5} {'victims':>9} {'created':>9} {'setup s':>8} {'run s':>7} "
-          f"{'total s':>8} {'victim-weeks/s':>15} {'peak RSS MB':>11}")
-    for factor in args.scales:
-        cfg = scaled(factor)
-        best = min((measure(cfg, seed) for seed in range(args.seeds)),
-                   key=lambda r: r["total_s"])
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{factor:>5g} {best['victims_exploited']:>9.0f} {best['victims_created']:>9d} "
-              f"{best['setup_s']:>8.2f} {best['run_s']:>7.2f} {best['total_s']:>8.2f} "
-              f"{best['victim_weeks_per_s']:>15,.0f} {rss:>11.0f}", flush=True)
+    if args.child is not None:
+        print(json.dumps(one_world(args.child, args.seeds, args.overrides)))
+        return
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if "simulation" in args.parts:
+            simulation(args.seeds, args.scales)
+        if "startup" in args.parts:
+            startup(work)
+        if "sweep" in args.parts:
+            sweeps(work)
+        if "europe" in args.parts:
+            europe()
 
 
 if __name__ == "__main__":

@@ -25,11 +25,12 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import CONFIG_DIR, EXPERIMENT_DIR, Config, ConfigError, check_value, validate
-from sim.runs import ERROR, SERIES, SUMMARY, job_dirname, run_job, to_config
+from sim.folders import ERROR, SERIES, SUMMARY, job_dirname
 from sim.settings import load_config, register_configs
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
-               "analyse": "python -m sim analyse <sweep folder>"}
+               "analyse": "python -m sim analyse <sweep folder>",
+               "app": "python -m sim app [port=N] [results=<folder>] [override ...]"}
 GROUPS = {"world": CONFIG_DIR / "world", "policy": CONFIG_DIR / "policy",
           "experiment": EXPERIMENT_DIR}
 SWEEP_PID = "SIM_SWEEP_PID"  # host:pid of the sweep's main process, for its workers' watchdog
@@ -46,6 +47,8 @@ OmegaConf.register_new_resolver("jobdir", job_dirname, replace=True)
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> float | None:
     """One job: check the config, run the model, write the job's folder."""
+    from sim.runs import run_job, to_config  # the simulation stack, only where a job runs
+
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode is RunMode.MULTIRUN
@@ -218,13 +221,39 @@ def precheck(argv: list[str]) -> list[str]:
         raise ConfigError(f"{sweeps[0]}: several values make a sweep; add --multirun")
     if args.config_path or args.config_name or args.config_dir:
         return argv  # another config tree: checked when Hydra composes it
+    if not any(o.key_or_group.startswith("world.") for o in parsed):
+        check_types(parsed)  # the rest is checked by the job, which removes its folder if refused
+        return argv
     overrides = [str(o.input_line) for o in parsed if not is_hydra(o)]
-    try:
+    try:  # a world's keys depend on the world: compose to check them
         config = load_config(overrides)
     except Exception as err:
         raise ConfigError(describe(err)) from None
     validate(config)
     return argv
+
+
+def check_types(parsed: list[Override]) -> None:
+    """Each value converts to its key's type as composition would convert it, checked on the
+    schema alone (composing a config costs more than a second)."""
+    checker = OmegaConf.structured(Config)
+    for o in parsed:
+        if is_hydra(o) or o.key_or_group in GROUPS:
+            continue
+        try:
+            OmegaConf.update(checker, o.key_or_group, o.value(), merge=True)
+        except Exception as err:
+            raise ConfigError(f"Error merging override {o.input_line}; "
+                              f"{str(err).splitlines()[0]}") from None
+
+
+def usage() -> str:
+    """``--help``: the help template of configs/config.yaml with the options of each group,
+    as Hydra prints it, without composing a config."""
+    template = OmegaConf.load(CONFIG_DIR / "config.yaml").hydra.help.template
+    groups = "".join(f"{name}: {', '.join(sorted(p.stem for p in folder.glob('*.yaml')))}\n"
+                     for name, folder in sorted(GROUPS.items()))
+    return template.replace("$APP_CONFIG_GROUPS", groups)
 
 
 def is_hydra(o: Override) -> bool:
@@ -308,9 +337,14 @@ def run(argv: list[str]) -> int:
     global started
     started = time.time()
     try:
-        register_configs()
         if argv and argv[0] in SUBCOMMANDS:
+            register_configs()
             return subcommand(argv[0], argv[1:])
+        if parse_args(argv).help:
+            precheck(argv)
+            print(usage())
+            return 0
+        register_configs()
         argv = precheck(argv)
     except ConfigError as err:
         return bad_input(err)
@@ -359,6 +393,10 @@ def internal_failure(err: BaseException, log: Path | None = None) -> int:
 
 
 def subcommand(name: str, args: list[str]) -> int:
+    if name == "app":
+        from sim.app.serve import main as serve  # the dashboard's stack (Solara), only here
+
+        return serve(args)
     if len(args) != 1 and not (name == "analyse" and args):  # analyse takes key=value options
         raise ConfigError(f"usage: {SUBCOMMANDS[name]}")
     folder = Path(args[0])

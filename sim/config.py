@@ -10,7 +10,6 @@ import math
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
-import numpy as np
 from omegaconf import MISSING as REQUIRED
 
 EXPLOITATION_TYPES = ("sexual", "labour", "domestic", "criminal")
@@ -42,9 +41,9 @@ MAX_GROUPS = 10_000  # crime groups at one source
 MAX_ROLE = 50  # members of a group in one role
 MAX_PLACES = 50  # sources, transit places, entry points or regions of a world
 MAX_ROUTES = 2_000
-MAX_MEMBERS = 100_000  # traffickers in the world at the start
-MAX_VICTIM_WEEKS = 2e8  # places for victims x weeks: a few minutes and GB on one core
-MAX_GROUP_WEEKS = 1e7  # crime groups x weeks
+MAX_MEMBERS = 1_000_000  # traffickers in the world at the start
+MAX_VICTIM_WEEKS = 1e9  # places for victims x weeks: minutes and a few GB on one core
+MAX_GROUP_WEEKS = 5e7  # crime groups x weeks
 
 
 def param(default=MISSING, *, lo=None, hi=None, unit="", source="assumption", doc=""):
@@ -380,6 +379,8 @@ class Config:
 def run_seed(cfg: Config) -> int:
     """The generator seed of replication k: the same in every scenario (common random numbers),
     independent streams for different k."""
+    import numpy as np  # here, not at the top: the command line starts without numpy
+
     return int(np.random.SeedSequence([cfg.seed, cfg.replication]).generate_state(1)[0])
 
 

@@ -8,6 +8,7 @@ one at the same source. What groups learn about routes is in :mod:`sim.learning`
 """
 
 import math
+from collections import Counter
 
 import networkx as nx
 import numpy as np
@@ -16,6 +17,7 @@ from scipy import sparse
 from sim.agents.trafficker import Role, Trafficker
 from sim.config import EXPLOITATION_TYPES
 from sim.learning import RiskBeliefs
+from sim.rows import Rows
 
 
 class CrimeGroup:
@@ -36,6 +38,7 @@ class CrimeGroup:
         self.vacancies: list[tuple[Role, list[Trafficker]]] = []  # (role, former neighbours)
         self.allies: dict[CrimeGroup, int] = {}  # other group -> number of ties between the two
         self.targeted = False
+        self.span = crime.model.cfg.groups.span
 
     def __repr__(self):
         return f"CrimeGroup({self.index}, {self.source}->{self.region})"
@@ -53,7 +56,7 @@ class CrimeGroup:
 
     @property
     def capacity(self) -> int:
-        return len(self.members[Role.CONTROLLER]) * self.crime.model.cfg.groups.span
+        return len(self.members[Role.CONTROLLER]) * self.span
 
     def keeper(self) -> Trafficker:
         """The member who takes a new victim: the least-loaded controller, else anyone left."""
@@ -65,6 +68,7 @@ class CrimeGroup:
         member = Trafficker(self.crime.model, self, role)
         self.members[role].append(member)
         self.crime.network.add_node(member)
+        self.crime.members_at[self.source] += 1
         for other in ([self.leader] if self.leader is not member else []) + list(contacts):
             if other is not None and other is not member and other.group.active:
                 self.crime.tie(member, other)
@@ -134,6 +138,9 @@ class OrganisedCrime:
         self.active_at: dict[str, list[CrimeGroup]] = {s: [] for s in model.cfg.world.sources}
         self.beliefs = RiskBeliefs(len(model.routes.entries), model.cfg.routes)
         self.ties = sparse.csr_array((0, 0))  # ties between groups, rows and columns by index
+        self.pairs: dict[tuple[int, int], int] = {}  # (group, other group): ties between them
+        self.members_at: Counter[str] = Counter()  # members of the active groups of a source
+        self.abroad = Rows(fill=False, dtype=bool)  # by group index: active at a foreign source
         self.ties_changed = True
         self.centrality: dict[Trafficker, float] = {}
         self.centrality_week = -math.inf
@@ -157,6 +164,8 @@ class OrganisedCrime:
         self.ties_changed = True  # the tie matrix gains a row
         self.beliefs.add_group()
         m.intelligence.open_file()
+        self.abroad.append()
+        self.abroad.view[group.index] = not m.cfg.world.sources[source].domestic
         group.hire(Role.LEADER)
         for role, n in ((Role.RECRUITER, shape.recruiters), (Role.TRANSPORTER, shape.transporters),
                         (Role.CONTROLLER, shape.controllers)):
@@ -168,7 +177,7 @@ class OrganisedCrime:
                 if a.role is not Role.LEADER and b.role is not Role.LEADER and (
                         m.random.random() < shape.tie_probability):
                     self.tie(a, b)
-        same = [g for g in self.active_at[source] if g is not group] or [
+        same = self.active_at[source][:-1] or [  # the others at the source (it came last)
             g for g in self.groups if g.active and g is not group]
         for _ in range(shape.broker_ties if same else 0):
             other = same[m.rng.integers(len(same))]
@@ -199,6 +208,7 @@ class OrganisedCrime:
         if a.group is not b.group:
             for x, y in ((a.group, b.group), (b.group, a.group)):
                 x.allies[y] = x.allies.get(y, 0) + 1
+                self.pairs[x.index, y.index] = x.allies[y]
             self.ties_changed = True
 
     def untie(self, member: Trafficker) -> None:
@@ -206,8 +216,9 @@ class OrganisedCrime:
             if other.group is not member.group:
                 for x, y in ((member.group, other.group), (other.group, member.group)):
                     x.allies[y] -= 1
+                    self.pairs[x.index, y.index] = x.allies[y]
                     if not x.allies[y]:
-                        del x.allies[y]
+                        del x.allies[y], self.pairs[x.index, y.index]
                 self.ties_changed = True
 
     def learn_routes(self) -> None:
@@ -215,13 +226,9 @@ class OrganisedCrime:
         tied to (the tie matrix is rebuilt only when ties between groups changed)."""
         if self.ties_changed:
             n = len(self.groups)
-            rows, cols, vals = [], [], []
-            for g in self.groups:
-                for other, k in g.allies.items():
-                    rows.append(g.index)
-                    cols.append(other.index)
-                    vals.append(k)
-            self.ties = sparse.csr_array((vals, (rows, cols)), shape=(n, n))
+            at = np.array(list(self.pairs), dtype=np.int64).reshape(-1, 2)
+            ties = np.fromiter(self.pairs.values(), dtype=np.int64, count=len(self.pairs))
+            self.ties = sparse.csr_array((ties, (at[:, 0], at[:, 1])), shape=(n, n))
             self.ties_changed = False
         self.beliefs.update(self.ties)
 
@@ -255,6 +262,7 @@ class OrganisedCrime:
         """The group becomes inactive: ``free`` each victim its members hold, remove the
         members, forget its vacancies and the NCA's file on it."""
         group.active = False
+        self.abroad.view[group.index] = False
         self.active_at[group.source].remove(group)
         for member in group.everyone():
             for v in list(member.victims):
@@ -268,6 +276,7 @@ class OrganisedCrime:
     def remove(self, member: Trafficker) -> None:
         """The member leaves the model (arrested or dispersed): off the network too."""
         self.network.remove_node(member)
+        self.members_at[member.group.source] -= 1
         member.remove()
 
     # --- centrality, for targeting ---------------------------------------------------------

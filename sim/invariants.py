@@ -27,9 +27,9 @@ def pool_keys(victim: Victim) -> tuple:
     if victim.state is State.EXPLOITED:
         return ((victim.exploitation, victim.minor),)
     if victim.state is State.RECOVERED:
-        return (victim.supported, "safe")
+        return (victim.supported,)
     if victim.state is State.LEFT:
-        return ("at_risk", "safe")
+        return ("at_risk",)
     return (None,)
 
 
@@ -42,10 +42,15 @@ def check(model) -> None:
 
 
 def check_victims(model, victims: list[Victim]) -> None:
-    """Every victim ever recruited is in the model, in exactly the pool of its state and key;
-    the counts by state are the number of victims in that state; held means held."""
-    expect(len(victims) == model.victims_created,
-           f"conservation: {len(victims)} victims in the model, {model.victims_created} created")
+    """Every victim ever recruited is in the model, in exactly the pool of its state and key,
+    or retired (past the risk window, as recovered or left); the counts by state are the number
+    of victims in that state; held means held."""
+    retired = model.register.retired
+    expect(set(retired) <= {State.RECOVERED, State.LEFT},
+           f"retired victims in states other than RECOVERED and LEFT: {dict(retired)}")
+    expect(len(victims) + retired.total() == model.victims_created,
+           f"conservation: {len(victims)} victims in the model and {retired.total()} retired, "
+           f"{model.victims_created} created")
     pools = model.register.pools
     for (state, key), pool in pools.items():
         for i, v in enumerate(pool):
@@ -58,9 +63,9 @@ def check_victims(model, victims: list[Victim]) -> None:
     expect(filed == len(victims), f"register: {filed} victims filed, {len(victims)} in the model")
     by_state = Counter(v.state for v in victims)
     for state in State:
-        expect(model.count(state) == by_state[state],
+        expect(model.count(state) == by_state[state] + retired[state],
                f"count({state.name}) = {model.count(state)}, but {by_state[state]} victims "
-               f"are {state.name}")
+               f"are {state.name} and {retired[state]} retired")
     for v in victims:
         expect((v.controller is not None) == (v.state is State.EXPLOITED),
                f"victim {v.unique_id} in {name(v.state)} has controller {v.controller}")
@@ -89,6 +94,15 @@ def check_groups(model, victims: list[Victim]) -> None:
         else:
             expect(g.size == 0, f"{g}: dismantled, yet has members")
             expect(g not in model.crime.active_at[g.source], f"{g}: dismantled but listed")
+    abroad = [g.active and not model.cfg.world.sources[g.source].domestic
+              for g in model.crime.groups]
+    expect(model.crime.abroad.view.tolist() == abroad,
+           "groups: the mask of active foreign groups is out of date")
+    for source, groups in model.crime.active_at.items():
+        members = sum(g.size for g in groups)
+        expect(model.crime.members_at[source] == members,
+               f"members at {source}: {model.crime.members_at[source]} counted, {members} in "
+               "its active groups")
     controlled = sum(len(t.victims) for g in model.crime.groups for t in g.everyone())
     exploited = model.count(State.EXPLOITED)
     expect(controlled == exploited,
@@ -107,6 +121,8 @@ def check_network(model) -> None:
             ties[b.group, a.group] += 1
     allies = {(g, other): n for g in groups for other, n in g.allies.items()}
     expect(dict(ties) == allies, "network: ties between groups differ from the groups' allies")
+    pairs = {(g.index, other.index): n for (g, other), n in allies.items()}
+    expect(model.crime.pairs == pairs, "network: the tie matrix's pairs differ from the allies")
 
 
 def check_agencies(model) -> None:

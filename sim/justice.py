@@ -100,5 +100,5 @@ class Justice:
 
     def perceived_risk(self, source: str) -> float:
         """Remembered convictions per member of the source's active groups."""
-        members = sum(g.size for g in self.model.crime.active_at[source])
+        members = self.model.crime.members_at[source]
         return self.fear[source] / members if members else 0.0

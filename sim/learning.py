@@ -13,19 +13,31 @@ point raises the beliefs of the groups using it, and their flows move elsewhere.
 import numpy as np
 from scipy import sparse
 
+from sim.rows import Rows
+
 
 class RiskBeliefs:
     def __init__(self, n_entries: int, params):
         self.p = params
-        self.crossings = np.zeros((0, n_entries))
-        self.detections = np.zeros((0, n_entries))
-        self.risk = np.zeros((0, n_entries))
+        self.events = {"crossings": Rows(n_entries), "detections": Rows(n_entries),
+                       "risk": Rows(n_entries, fill=params.prior_risk)}
+
+    @property
+    def crossings(self) -> np.ndarray:
+        return self.events["crossings"].view
+
+    @property
+    def detections(self) -> np.ndarray:
+        return self.events["detections"].view
+
+    @property
+    def risk(self) -> np.ndarray:
+        """Believed detection risk by group (row) and entry point (column)."""
+        return self.events["risk"].view
 
     def add_group(self) -> None:
-        row = np.zeros((1, self.crossings.shape[1]))
-        self.crossings = np.vstack([self.crossings, row])
-        self.detections = np.vstack([self.detections, row])
-        self.risk = np.vstack([self.risk, row + self.p.prior_risk])
+        for rows in self.events.values():
+            rows.append()
 
     def record(self, group: int, entry: int, detected: bool) -> None:
         self.crossings[group, entry] += 1
@@ -36,7 +48,7 @@ class RiskBeliefs:
         p = self.p
         heard_n = p.social_learning * (ties @ self.crossings)
         heard_d = p.social_learning * (ties @ self.detections)
-        self.risk = (p.prior_weight * p.prior_risk + self.detections + heard_d) / (
+        self.risk[:] = (p.prior_weight * p.prior_risk + self.detections + heard_d) / (
             p.prior_weight + self.crossings + heard_n)
-        self.crossings *= p.memory
-        self.detections *= p.memory
+        self.crossings[:] *= p.memory
+        self.detections[:] *= p.memory

@@ -47,7 +47,7 @@ def observe(model) -> dict:
     row["exploited_in_year"] = model.exploited_in_year
     row["cg_backlog"] = len(model.nrm.backlog)
     row["support_places"] = model.levers.support_places
-    row["groups_active"] = sum(g.active for g in model.crime.groups)
+    row["groups_active"] = sum(len(groups) for groups in model.crime.active_at.values())
     row["traffickers_active"] = model.crime.network.number_of_nodes()
     row |= {f"spend_{p}_gbp": model.levers.annual_cost_gbp[p] / 52 for p in PILLARS}
     return row

@@ -12,7 +12,7 @@ from sim import metrics
 from sim.agents import BorderCheckpoint, NCAUnit, Role, State, Trafficker, Victim
 from sim.agents.nca import Intelligence
 from sim.calendar import Calendar
-from sim.config import EXPLOITATION_TYPES, Config, Policy, run_seed, validate
+from sim.config import EXPLOITATION_TYPES, Config, Policy, World, run_seed, validate
 from sim.crime import CrimeGroup, OrganisedCrime
 from sim.justice import Justice
 from sim.market import Market
@@ -20,6 +20,26 @@ from sim.nrm import NationalReferralMechanism
 from sim.pillars import Levers, levers
 from sim.register import Register
 from sim.world import Path, RouteNetwork
+
+
+def cdf(weights: np.ndarray) -> np.ndarray:
+    """The cumulative distribution of non-negative ``weights``, as numpy's ``choice`` forms it:
+    ``cdf(w).searchsorted(u, side="right")`` for a uniform ``u`` is ``choice(len(w), p=w/sum)``
+    draw for draw."""
+    p = np.cumsum(weights / weights.sum())
+    p /= p[-1]
+    return p
+
+
+def exploitation_cdf(world: World, source_name: str, region: str) -> np.ndarray:
+    """The distribution of exploitation types recruited at a source for a region: supply times
+    demand, or supply alone where the two do not meet."""
+    source, demand = world.sources[source_name], world.regions[region].demand
+    weights = np.array([source.exploitation.get(t, 0) * demand.get(t, 0)
+                        for t in EXPLOITATION_TYPES])
+    if weights.sum() <= 0:
+        weights = np.array([source.exploitation.get(t, 0) for t in EXPLOITATION_TYPES])
+    return cdf(weights)
 
 
 class RunStopped(RuntimeError):
@@ -64,6 +84,10 @@ class TraffickingModel(Model):
         self.policy_week = cfg.burn_in_weeks + 1
         self.routes = RouteNetwork(cfg.world, cfg.routes.paths)
         self.entry_index = {e: i for i, e in enumerate(self.routes.entries)}
+        self.options, self.option_row = self.routes.options(cfg.routes.week_gbp)
+        self.pair = {key: i for i, key in enumerate(self.routes.paths)}  # (source, region)
+        self.exploitation = np.stack([exploitation_cdf(cfg.world, source, region)
+                                      for source, region in self.pair])
         self.register = Register()
         self.calendar = Calendar()
         self.tally: Counter = Counter()  # events of the current week
@@ -147,10 +171,9 @@ class TraffickingModel(Model):
     def share_intelligence(self) -> None:
         """The NCA's files fade; partners share intelligence on active foreign groups."""
         cfg = self.cfg
-        foreign = np.array([g.active and not cfg.world.sources[g.source].domestic
-                            for g in self.crime.groups], dtype=bool)
         self.intelligence.week(cfg.enforcement.intel_decay,
-                               self.levers.sharing * cfg.international.sharing_intel, foreign)
+                               self.levers.sharing * cfg.international.sharing_intel,
+                               self.crime.abroad.view)
 
     # --- recruitment and travel ------------------------------------------------------------
 
@@ -160,26 +183,35 @@ class TraffickingModel(Model):
         drive is the group's spare capacity share (``capacity``) or its profit margin
         (``market``)."""
         cfg = self.cfg
-        active = [g for g in self.crime.groups if g.active and g.members[Role.TRANSPORTER]]
-        if not active:
-            return
         fear = {n: self.justice.perceived_risk(n) for n in cfg.world.sources}
         reach = {n: s.vulnerability * (1 - self.awareness[n]) * self.population[n] / s.population
                  * math.exp(-cfg.justice.deterrence * fear[n]) if s.population else 0.0
                  for n, s in cfg.world.sources.items()}
-        if self.market is None:
-            drive = [max(0.0, 1 - g.load / g.capacity) if g.capacity else 0.0 for g in active]
-        else:
-            margin = self.market.margins()
-            drive = [margin[g.region] for g in active]
-        mean = np.array([len(g.members[Role.RECRUITER]) * reach[g.source] * d
-                         for g, d in zip(active, drive, strict=True)]) * cfg.recruitment.rate
-        for group, n in zip(active, self.rng.poisson(mean), strict=True):
-            n = min(int(n), int(self.population[group.source]))
+        margin = None if self.market is None else self.market.margins()
+        active, means = [], []
+        for g in self.crime.groups:
+            if not (g.active and g.members[Role.TRANSPORTER]):
+                continue
+            if margin is None:
+                capacity = g.capacity
+                drive = max(0.0, 1 - g.load / capacity) if capacity else 0.0
+            else:
+                drive = margin[g.region]
+            active.append(g)
+            means.append(len(g.members[Role.RECRUITER]) * reach[g.source] * drive)
+        if not active:
+            return
+        mean = np.array(means) * cfg.recruitment.rate
+        counts = self.rng.poisson(mean)
+        recruiting: list[tuple[CrimeGroup, int]] = []
+        for i in np.flatnonzero(counts):
+            group = active[i]
+            n = min(int(counts[i]), int(self.population[group.source]))
             if n:
                 self.population[group.source] -= n
-                self.dispatch(group, [self.new_victim(group) for _ in range(n)],
-                              fear[group.source])
+                recruiting.append((group, n))
+        if recruiting:
+            self.send(recruiting, fear)
         if self.market is not None:
             self.market.expand(active)
 
@@ -189,41 +221,80 @@ class TraffickingModel(Model):
         for source, spec in self.cfg.world.sources.items():
             self.population[source] += renewal * (spec.population - self.population[source])
 
-    def new_victim(self, group: CrimeGroup) -> Victim:
-        """A person recruited by ``group``, for a kind of exploitation drawn from what the source
-        supplies and the group's region demands."""
-        source = self.cfg.world.sources[group.source]
-        demand = self.cfg.world.regions[group.region].demand
-        weights = np.array([source.exploitation.get(t, 0) * demand.get(t, 0)
-                            for t in EXPLOITATION_TYPES])
-        if weights.sum() <= 0:
-            weights = np.array([source.exploitation.get(t, 0) for t in EXPLOITATION_TYPES])
-        kind = EXPLOITATION_TYPES[self.rng.choice(len(weights), p=weights / weights.sum())]
-        victim = Victim(self, group.source, bool(self.rng.random() < source.minor_share), kind,
-                        group)
-        self.victims_created += 1
-        self.tally["recruited"] += 1
-        group.load += 1
-        return victim
+    def send(self, recruiting: list[tuple[CrimeGroup, int]], fear: dict[str, float]) -> None:
+        """The people each group recruited this week, sent on their way together. The random
+        draws are made for all groups at once, in the order one group at a time would make
+        them: two for each person (kind of exploitation, minor), then one for the route."""
+        sizes = np.array([n for _, n in recruiting])
+        draws = self.rng.random(int(2 * sizes.sum() + len(sizes)))
+        route_draws = np.cumsum(2 * sizes + 1) - 1
+        people = np.delete(draws, route_draws).reshape(-1, 2)
+        groups = [g for g, _ in recruiting]
+        paths = self.choose_routes(groups, draws[route_draws], fear)
+        for (group, victims), path in zip(self.new_victims(recruiting, people), paths,
+                                          strict=True):
+            self.dispatch(group, victims, path)
+
+    def new_victims(self, recruiting: list[tuple[CrimeGroup, int]],
+                    draws: np.ndarray) -> list[tuple[CrimeGroup, list[Victim]]]:
+        """The people each group recruits, a row of two uniform ``draws`` each: the kind of
+        exploitation, from what the source supplies and the group's region demands, and
+        whether a minor, at the source's share."""
+        sizes = [n for _, n in recruiting]
+        whose = np.repeat(np.arange(len(recruiting)), sizes)
+        kinds = self.exploitation[[self.pair[g.source, g.region] for g, _ in recruiting]]
+        shares = np.array([self.cfg.world.sources[g.source].minor_share for g, _ in recruiting])
+        kind = (kinds[whose] <= draws[:, :1]).sum(axis=1).tolist()
+        minor = (draws[:, 1] < shares[whose]).tolist()
+        made, start = [], 0
+        for group, n in recruiting:
+            made.append((group, [Victim(self, group.source, minor[i], EXPLOITATION_TYPES[kind[i]],
+                                        group) for i in range(start, start + n)]))
+            start += n
+            group.load += n
+        self.victims_created += start
+        self.tally["recruited"] += start
+        return made
 
     def stock(self, group: CrimeGroup) -> None:
         """A group of the starting world holds ``initial_fill`` of its capacity in exploitation."""
-        for _ in range(round(self.cfg.recruitment.initial_fill * group.capacity)):
-            self.take(self.new_victim(group), group)
+        n = round(self.cfg.recruitment.initial_fill * group.capacity)
+        if n:
+            for victim in self.new_victims([(group, n)], self.rng.random((n, 2)))[0][1]:
+                self.take(victim, group)
 
-    def dispatch(self, group: CrimeGroup, victims: list[Victim], fear: float) -> None:
-        """Send victims along the route the group prefers: cheaper, quicker and safer routes
-        are likelier (a logit choice on money, time and learned detection risk, the loss of a
-        detection feared more as convictions at the source, ``fear``, mount)."""
+    def choose_routes(self, groups: list[CrimeGroup], draws: np.ndarray,
+                      fear: dict[str, float]) -> list[Path]:
+        """The route each group sends its recruits on, one uniform draw each: cheaper, quicker
+        and safer routes are likelier (a logit choice on money, time and learned detection
+        risk, the loss of a detection feared more as convictions at the source, ``fear``,
+        mount). Groups with as many candidate routes are priced together."""
         r = self.cfg.routes
-        paths = self.routes.paths[group.source, group.region]
-        risk = self.crime.beliefs.risk[group.index]
-        loss = r.loss_gbp * (1 + self.cfg.justice.deterrence * fear)
-        cost = np.array([p.cost_gbp + r.week_gbp * p.weeks
-                         + (loss * risk[self.entry_index[p.entry]] if p.entry else 0.0)
-                         for p in paths])
-        weight = np.exp(-(cost - cost.min()) / r.scale_gbp)
-        path = paths[self.rng.choice(len(paths), p=weight / weight.sum())]
+        chosen: list[Path | None] = [None] * len(groups)
+        alike: dict[int, tuple[list[int], list[int]]] = {}  # by number of candidates
+        for i, g in enumerate(groups):
+            n, row = self.option_row[g.source, g.region]
+            members, rows = alike.setdefault(n, ([], []))
+            members.append(i)
+            rows.append(row)
+        for n, (members, rows) in alike.items():
+            options = self.options[n]
+            risk = self.crime.beliefs.risk[[groups[i].index for i in members]]
+            loss = r.loss_gbp * (1 + self.cfg.justice.deterrence
+                                 * np.array([fear[groups[i].source] for i in members]))
+            cost = options.fixed_gbp[rows] + np.where(
+                options.crossing[rows],
+                loss[:, None] * np.take_along_axis(risk, options.entry[rows], axis=1), 0.0)
+            weight = np.exp(-(cost - cost.min(axis=1, keepdims=True)) / r.scale_gbp)
+            p = np.cumsum(weight / weight.sum(axis=1, keepdims=True), axis=1)
+            p /= p[:, -1:]
+            picks = (p <= draws[members, None]).sum(axis=1).tolist()
+            for i, row, k in zip(members, rows, picks, strict=True):
+                chosen[i] = options.paths[row][k]
+        return chosen  # type: ignore[return-value]
+
+    def dispatch(self, group: CrimeGroup, victims: list[Victim], path: Path) -> None:
+        """Victims leave with one of the group's transporters along ``path``."""
         transporter = self.random.choice(group.members[Role.TRANSPORTER])
         for v in victims:
             self.register.move(v, State.IN_TRANSIT)
@@ -349,9 +420,10 @@ class TraffickingModel(Model):
         self.calendar.book(self.steps + self.cfg.care.risk_weeks, "risk_end", victim)
 
     def end_risk_windows(self) -> None:
-        """Survivors past their re-trafficking window (recovered or left) are safe."""
+        """Survivors past their re-trafficking window (recovered or left) are safe: they
+        stay in their state for good and are retired from the register."""
         for victim in self.calendar.due(self.steps, "risk_end", State.RECOVERED, State.LEFT):
-            self.register.move(victim, victim.state, "safe")
+            self.register.retire(victim)
 
     def survivors_at_risk(self) -> list:
         """(pool, weekly hazard) of every group of survivors who can be re-trafficked."""
@@ -364,20 +436,26 @@ class TraffickingModel(Model):
     def retraffick(self) -> None:
         """Survivors may be trafficked again while at risk: identified victims less often if
         they were supported; those who left unidentified as often as the unsupported."""
-        at_risk = self.survivors_at_risk()
-        for victims, hazard in at_risk:
+        spare: dict[str, list[CrimeGroup]] = {}  # by origin, the groups with places to fill
+        for victims, hazard in self.survivors_at_risk():
             for v in victims.sample(self.rng, self.rng.binomial(len(victims), hazard)):
-                self.retake(v)
+                self.retake(v, spare)
 
-    def retake(self, victim: Victim) -> None:
-        """Taken back into exploitation by a group recruiting among people of their origin
-        (one with spare capacity if there is one)."""
+    def retake(self, victim: Victim, spare: dict[str, list[CrimeGroup]]) -> None:
+        """Taken back into exploitation by a group recruiting among people of their origin:
+        one with spare capacity if there is one (``spare``, kept up to date this week), else
+        any."""
         groups = self.crime.active_at[victim.origin]
-        spare = [g for g in groups if g.load < g.capacity] or groups
-        if not spare:
+        if victim.origin not in spare:
+            spare[victim.origin] = [g for g in groups if g.load < g.capacity]
+        free = spare[victim.origin]
+        choice = free or groups
+        if not choice:
             return
-        group = spare[self.rng.integers(len(spare))]
+        group = choice[self.rng.integers(len(choice))]
         group.load += 1
+        if free and group.load >= group.capacity:
+            free.remove(group)
         victim.times_trafficked += 1
         victim.supported = False
         self.take(victim, group)

@@ -36,4 +36,6 @@ class Pool:
         n = len(self.items)
         if k >= n:
             return list(self.items)
+        if k <= 0:  # no draw: numpy's choice of none takes nothing from the generator either
+            return []
         return [self.items[i] for i in rng.choice(n, size=k, replace=False)]

@@ -12,7 +12,8 @@ import platform
 import shlex
 import subprocess
 import sys
-from dataclasses import replace
+import time
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
@@ -24,21 +25,22 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from sim.config import Analysis, Config, ConfigError, run_seed, validate
+from sim.folders import ERROR, SERIES, SUMMARY, job_dirname  # noqa: F401 (re-exported)
 from sim.metrics import summary, timeseries
 from sim.model import RunStopped, TraffickingModel
 
-SUMMARY = "summary.json"
-SERIES = "timeseries.parquet"
-ERROR = "error.txt"  # a job that could not run: its first line says why
 PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core",
             "omegaconf", "hydra-joblib-launcher", "hydra-submitit-launcher", "matplotlib")
 
 
 def to_config(cfg) -> Config:
-    """A composed DictConfig as the typed, checked Config (ConfigError if it is not valid)."""
-    schema = OmegaConf.structured(Config)
+    """A composed DictConfig as the typed, checked Config (ConfigError if it is not valid).
+    A config that Hydra composed on the schema is typed already; any other (a job's saved
+    config.yaml) is merged onto the schema first."""
     try:
-        return validate(OmegaConf.to_object(OmegaConf.merge(schema, cfg)))  # type: ignore[arg-type]
+        if OmegaConf.get_type(cfg) is not Config:
+            cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+        return validate(OmegaConf.to_object(cfg))  # type: ignore[arg-type]
     except ConfigError:
         raise
     except Exception as err:  # OmegaConf: missing value, wrong type
@@ -80,7 +82,7 @@ def fingerprint(config: Config) -> str:
     """A hash of every parameter and of the code: a finished job is reused only for the very
     same config run by the very same model (the sweep's bookkeeping and analysis aside)."""
     config = replace(config, replications=1, sweep="", analysis=Analysis())
-    text = OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=True) + code_hash()
+    text = json.dumps(asdict(config), sort_keys=True) + code_hash()
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -94,11 +96,13 @@ def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
             os.utime(done)  # seen by this sweep: counts as done for its progress bar
             (out / ERROR).unlink(missing_ok=True)
             return record
+    clock = time.perf_counter()
     series, metrics = simulate(config, out)
+    simulated = time.perf_counter() - clock
     write_atomic(out / SERIES, lambda p: series.to_parquet(p, index=False))
     record = {"overrides": overrides, "seed": config.seed, "replication": config.replication,
               "run_seed": run_seed(config), "config_sha256": fingerprint(config),
-              "metrics": metrics}
+              "simulation_s": round(simulated, 3), "metrics": metrics}
     write_atomic(done, lambda p: p.write_text(json.dumps(record, indent=1)))
     (out / ERROR).unlink(missing_ok=True)
     return record
@@ -190,21 +194,6 @@ def job_folders(root: Path, since: float | None = None) -> list[Path]:
     if since is not None:
         marks = [p for p in marks if p.stat().st_mtime >= since]
     return sorted({p.parent.parent if p.name == "config.yaml" else p.parent for p in marks})
-
-
-def job_dirname(overrides: str) -> str:
-    """A job's folder name: its overrides, made safe and short. Path separators and ``..``
-    cannot leave the sweep's folder, and a name too long for a file system is cut; either way
-    a hash of the overrides keeps names distinct (the full overrides are in the folder's
-    .hydra/overrides.yaml)."""
-    safe = overrides.replace("/", "_").replace("\\", "_").replace("\0", "_").replace("..", "_.")
-    if safe == overrides and len(overrides.encode()) <= 120 and overrides not in (".", ".."):
-        return overrides
-    digest = hashlib.sha256(overrides.encode()).hexdigest()[:12]
-    safe = safe[:80]
-    while len(safe.encode()) > 80:  # many-byte characters
-        safe = safe[:-1]
-    return f"{safe}-{digest}".lstrip(".")
 
 
 def parse_override(text: str) -> tuple[str, object]:

@@ -71,11 +71,11 @@ class SweepCallback(Callback):
         """Jobs done in this sweep: summaries written (or found complete) and errors, since
         the start (a resumed sweep's stale summaries are not counted until checked)."""
         return sum(p.stat().st_mtime >= self.clock for pattern in (SUMMARY, ERROR)
-                   for p in self.root.glob(f"**/{pattern}"))
+                   for p in self.root.glob(f"*/{pattern}"))  # job folders are one level down
 
     def watch(self) -> None:
         with tqdm(total=self.total, unit="job", desc="sweep", file=sys.stderr) as bar:
-            while not self.stop.wait(0.5):
+            while not self.stop.wait(1.0):
                 self.advance(bar)
             self.advance(bar)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from sim.config import ConfigError, World
 
@@ -20,6 +21,18 @@ class Path:
     @property
     def weeks(self) -> int:
         return self.weeks_to_entry + self.weeks_after_entry
+
+
+@dataclass(frozen=True)
+class Options:
+    """The candidate paths of every source and region with as many candidates, as tables for
+    the route choice, a row a (source, region): the fixed cost of each path (money plus
+    weeks), the index of its entry point and whether it crosses one."""
+
+    paths: list[list[Path]]
+    fixed_gbp: np.ndarray
+    entry: np.ndarray
+    crossing: np.ndarray
 
 
 class RouteNetwork:
@@ -51,6 +64,26 @@ class RouteNetwork:
                     "through exactly one entry point")
                 raise ConfigError(f"world.sources.{source}: no route to any UK region {how}; "
                                   "add routes to world.routes")
+
+    def options(self, week_gbp: float) -> tuple[dict[int, Options], dict[tuple[str, str],
+                                                                      tuple[int, int]]]:
+        """The paths priced at ``week_gbp`` a week on the way, as tables by number of
+        candidates, and where each (source, region) is in them: (number, row)."""
+        index = {e: i for i, e in enumerate(self.entries)}
+        by_number: dict[int, list[list[Path]]] = {}
+        where = {}
+        for key, paths in self.paths.items():
+            rows = by_number.setdefault(len(paths), [])
+            where[key] = (len(paths), len(rows))
+            rows.append(paths)
+        def table(rows: list[list[Path]], of) -> np.ndarray:
+            return np.array([[of(p) for p in paths] for paths in rows])
+
+        tables = {n: Options(rows, table(rows, lambda p: p.cost_gbp + week_gbp * p.weeks),
+                             table(rows, lambda p: index[p.entry] if p.entry else 0),
+                             table(rows, lambda p: p.entry is not None))
+                  for n, rows in by_number.items()}
+        return tables, where
 
     def _cheapest(self, graph, a, b):
         try:

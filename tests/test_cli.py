@@ -5,6 +5,7 @@ same code path as the command line (sim.cli.run)."""
 import os
 import random
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -165,13 +166,18 @@ def test_every_number_has_an_upper_bound():
     (["world.sources.east.population=1000000000000"], "must be between 0 and 1000000000"),
     (["groups.controllers=50", "groups.span=1000", "policy_weeks=5200"], "victim-weeks"),
 ])
-def test_sizes_that_would_hang_are_refused(overrides, message):
-    with pytest.raises(ConfigError, match=message):
-        precheck([*QUICK, *overrides])
+def test_sizes_that_would_hang_are_refused(capsys, tmp_path, overrides, message):
+    """Refused with one line and exit status 2, on the command line (a key's range) or by the
+    job (the run's size, which needs the whole config), and either way no folder is left."""
+    folder = tmp_path / "run"
+    status, _, err = cli(capsys, *QUICK, *overrides, f"hydra.run.dir={folder}")
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not folder.exists()
 
 
 def test_the_work_estimate_names_what_to_shrink():
-    cfg = toy("burn_in_weeks=5200", "policy_weeks=5200", "groups.span=1000")
+    cfg = toy("burn_in_weeks=5200", "policy_weeks=5200", "groups.span=1000",
+              "groups.controllers=20")
     with pytest.raises(ConfigError, match=r"^world\.sources\.\*\.groups x groups\.controllers"):
         validate(cfg)
 
@@ -431,3 +437,19 @@ def test_a_run_whose_population_explodes_stops_and_keeps_its_weeks(capsys, tmp_p
     assert status == 1 and "the population exploded" in err.splitlines()[-1]
     weeks = pd.read_parquet(tmp_path / "run" / "timeseries.parquet")
     assert 0 < len(weeks) < 62 and not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_help_is_hydras_own_help_without_composing(monkeypatch, capsys):
+    """``--help`` is answered without Hydra (which composes the config and copies its store
+    for every group), and says exactly what Hydra's help would."""
+    from sim import cli
+
+    assert run(["--help"]) == 0
+    ours = capsys.readouterr().out
+    cli.register_configs()
+    monkeypatch.setattr(sys, "argv", ["sim", "--help"])
+    with pytest.raises(SystemExit):
+        cli.app()
+    assert ours == capsys.readouterr().out
+    for option in ("world: europe, toy, uk_2011", "strategy_2011", "policy_comparison"):
+        assert option in ours

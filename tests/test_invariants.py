@@ -9,16 +9,17 @@ from hypothesis import strategies as st
 from sim import TraffickingModel
 from sim.agents import State
 from sim.agents.nca import Intelligence, NCAUnit
-from sim.crime import OrganisedCrime
+from sim.crime import CrimeGroup, OrganisedCrime
 from sim.invariants import InvariantError, check
 from sim.learning import RiskBeliefs
 from sim.nrm import NationalReferralMechanism
 from sim.register import Register
 
-# a tight support budget makes the queue and refusals happen; many NCA units, many arrests
+# a tight support budget makes the queue and refusals happen; many NCA units, many arrests;
+# a short risk window retires survivors within the run
 BUSY = ("policy=strategy_2011", "policy.enforcement.targeting=central",
         "policy.enforcement.nca_units=8", "policy.care.support_gbp=300000", "burn_in_weeks=10",
-        "policy_weeks=70")
+        "policy_weeks=70", "care.risk_weeks=26")
 
 
 def checked_run(cfg, seed: int = 1) -> TraffickingModel:
@@ -85,7 +86,23 @@ def ties_never_undone(monkeypatch):
 
 
 def arrested_stay_on_the_network(monkeypatch):
-    monkeypatch.setattr(OrganisedCrime, "remove", lambda self, member: member.remove())
+    def remove(self, member):  # counted out, but left on the network
+        self.members_at[member.group.source] -= 1
+        member.remove()
+
+    monkeypatch.setattr(OrganisedCrime, "remove", remove)
+
+
+def members_counted_once_too_often(monkeypatch):
+    rejoin = CrimeGroup.rejoin
+
+    def counted_twice(self, role):
+        member = rejoin(self, role)
+        if member is not None:
+            self.crime.members_at[self.source] += 1
+        return member
+
+    monkeypatch.setattr(CrimeGroup, "rejoin", counted_twice)
 
 
 def queue_forgets_refusals(monkeypatch):
@@ -124,7 +141,7 @@ def dismantled_groups_keep_their_members(monkeypatch):
 
 def intelligence_fades_below_zero(monkeypatch):
     def week(self, decay, shared, foreign):
-        self.files -= decay
+        self.files[:] -= decay
 
     monkeypatch.setattr(Intelligence, "week", week)
 
@@ -135,6 +152,25 @@ def detections_counted_twice(monkeypatch):
         self.detections[group, entry] += 3 * detected
 
     monkeypatch.setattr(RiskBeliefs, "record", record)
+
+
+def retirement_uncounted(monkeypatch):
+    def retire(self, victim):  # released, but never counted
+        victim.leave_pool()
+        victim.remove()
+
+    monkeypatch.setattr(Register, "retire", retire)
+
+
+def unsupported_retired(monkeypatch):
+    recover_unsupported = NationalReferralMechanism.recover_unsupported
+
+    def early(self):  # the unsupported are retired before their recovery, let alone risk window
+        recover_unsupported(self)
+        for v in list(self.model.register.pool(State.UNSUPPORTED))[:1]:
+            self.model.register.retire(v)
+
+    monkeypatch.setattr(NationalReferralMechanism, "recover_unsupported", early)
 
 
 PLANTED = {
@@ -151,6 +187,9 @@ PLANTED = {
     dismantled_groups_keep_their_members: r"dismantled, yet has members",
     intelligence_fades_below_zero: r"intelligence: a negative file",
     detections_counted_twice: r"beliefs: a risk outside \[0, 1\]",
+    members_counted_once_too_often: r"members at \w+: \d+ counted, \d+ in its active groups",
+    retirement_uncounted: r"conservation: \d+ victims in the model and \d+ retired",
+    unsupported_retired: r"retired victims in states other than RECOVERED and LEFT",
 }
 
 
@@ -162,6 +201,7 @@ def test_the_unbroken_model_passes_every_check_every_week(policy, targeting):
     for event in ("escaped", "retrafficked", "support_refused", "traffickers_arrested"):
         assert model.totals[event] > 0, event
     assert model.count(State.RECOVERED) > 0
+    assert model.register.retired[State.LEFT] > 0  # past their risk window: released
 
 
 @pytest.mark.parametrize("plant", PLANTED, ids=lambda f: f.__name__)

@@ -69,7 +69,7 @@ BAD_INPUT = [
     ("policy.care.support_gbp=lots", "error: Error merging override policy.care.support_gbp=lots;"
                                      " Value 'lots' of type 'str' could not be converted"),
     ("no_such_key=1", "error: no_such_key: no such key"),
-    ("world=null", "error: world = 'null': one of toy, uk_2011 (the files of world/"),
+    ("world=null", "error: world = 'null': one of europe, toy, uk_2011 (the files of world/"),
 ]
 
 
@@ -293,3 +293,29 @@ def test_a_swept_value_with_a_path_stays_in_the_sweep(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("summary.json")) == ["summary.json"] * 2
     assert all(sweep in p.parents for p in tmp_path.rglob("summary.json"))
     assert len(pd.read_parquet(sweep / "runs.parquet")) == 2
+
+
+def test_the_sweeper_composes_one_job_per_combination_of_groups_before_launch():
+    """Hydra's basic sweeper composes every job before launching any; ours composes one job
+    of each combination of group options and world keys, and checks other values' types."""
+    from types import SimpleNamespace
+
+    from hydra.errors import ConfigCompositionException
+
+    from hydra_plugins.sim_sweeper.sweeper import Sweeper
+
+    composed = []
+    sweeper = Sweeper(max_batch_size=None)
+    sweeper.config = OmegaConf.create({})
+    sweeper.hydra_context = SimpleNamespace(config_loader=SimpleNamespace(
+        load_sweep_config=lambda master_config, sweep_overrides: composed.append(sweep_overrides)))
+    batch = [[f"policy={p}", f"replication={r}", f"policy.care.support_gbp={g}"]
+             for p in ("baseline", "border") for r in range(6) for g in ("2e6", "4e6")]
+    sweeper.validate_batch_is_legal(batch)
+    assert [c[0] for c in composed] == ["policy=baseline", "policy=border"]
+    composed.clear()
+    sweeper.validate_batch_is_legal([["world.sources.east.population=1"],
+                                     ["world.sources.east.population=2"]])
+    assert len(composed) == 2  # a world's keys depend on the world: each value composed
+    with pytest.raises(ConfigCompositionException, match="policy.care.support_gbp=lots"):
+        sweeper.validate_batch_is_legal([["policy=border", "policy.care.support_gbp=lots"]])

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
+from sim.rows import Rows
+
 if TYPE_CHECKING:
     from sim.crime import CrimeGroup
 
@@ -24,10 +26,14 @@ class Intelligence:
     """
 
     def __init__(self):
-        self.files = np.zeros(0)
+        self.rows = Rows()
+
+    @property
+    def files(self) -> np.ndarray:
+        return self.rows.view
 
     def open_file(self) -> None:
-        self.files = np.append(self.files, 0.0)
+        self.rows.append()
 
     def of(self, group) -> float:
         return float(self.files[group.index])
@@ -41,8 +47,9 @@ class Intelligence:
     def week(self, decay: float, shared: float, foreign: np.ndarray) -> None:
         """A week passes: every file fades; partners share ``shared`` on each active foreign
         group (``foreign``, a mask by group index)."""
-        self.files *= 1 - decay
-        self.files[foreign] += shared
+        files = self.files
+        files *= 1 - decay
+        files[foreign] += shared
 
 
 # --- targeting strategies: which known group a free unit takes on, and whom it surely arrests

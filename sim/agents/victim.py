@@ -58,9 +58,12 @@ class Victim(Agent):
     def enter(self, state: State, pool: Pool) -> None:
         """Leave the current state (recording its duration) and join ``pool`` in ``state``."""
         now = self.model.steps
-        if self.pool is not None:
-            self.pool.remove(self)
+        self.leave_pool()
         if self.state is not None:
             self.weeks_in[self.state] += now - self.since
         self.state, self.since = state, now
         pool.add(self)
+
+    def leave_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.remove(self)
