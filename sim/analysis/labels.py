@@ -115,6 +115,11 @@ OUTCOMES: dict[str, Outcome] = {
 
 DEFAULT_OUTCOMES = ("exploitation_weeks_per_year", "identified_per_year", "recruited_per_year",
                     "retrafficked_per_year", "convictions_per_year", "identified_border_per_year")
+REPORTED = (*DEFAULT_OUTCOMES, "prevalence_per_year", "retrafficked_per_1000_survivors",
+            "retrafficked_per_identified", "nrm_referrals_per_year",
+            "traffickers_arrested_per_year", "charges_per_year", "groups_dismantled_per_year",
+            "new_victims_cost_gbp_per_year", "exploitation_weeks_final_year",
+            "support_admissions_per_year", "went_unsupported_per_year")
 DEFAULT_GAINS = ("identified_per_year", "exploitation_weeks_per_year", "retrafficked_per_year",
                  "new_victims_cost_gbp_per_year")
 

@@ -12,7 +12,7 @@ from sim.analysis import figures
 from sim.analysis.labels import caption, gain_label, gbp, outcome
 from sim.analysis.options import Options, columns, resolve
 from sim.analysis.stats import cost_effect, holm, mean_ci, paired, significant
-from sim.analysis.sweep import Sweep
+from sim.analysis.sweep import OUTCOMES, Sweep
 
 
 def outcome_table(sweep: Sweep) -> pd.DataFrame:
@@ -48,8 +48,11 @@ def compare(sweep: Sweep, pairs: list[tuple], keys: list[str]) -> pd.DataFrame:
     return table.drop(columns="n")
 
 
-def comparison_table(sweep: Sweep, keys: list[str]) -> pd.DataFrame:
-    """Each scenario against the reference."""
+def comparison_table(sweep: Sweep, keys: list[str] | None = None) -> pd.DataFrame:
+    """Each scenario against the reference, on ``keys`` (by default every outcome of
+    sim.analysis.sweep.OUTCOMES that the sweep has)."""
+    if keys is None:
+        keys = [k for k in OUTCOMES if k in sweep.runs]
     pairs = [(lv, sweep.reference) for lv in sweep.levels if lv != sweep.reference]
     return compare(sweep, pairs, keys).drop(columns="against", errors="ignore")
 

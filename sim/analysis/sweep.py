@@ -11,7 +11,7 @@ import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.analysis.labels import colour, default_of, level_label
+from sim.analysis.labels import REPORTED, colour, default_of, level_label, outcome
 from sim.config import ConfigError
 from sim.runs import (
     SERIES,
@@ -22,6 +22,10 @@ from sim.runs import (
     read_series,
     read_summary,
 )
+
+# key: (label, unit, +1 if more is better), for the outcomes every analysis can show (the
+# dashboard's list); names and units come from sim.analysis.labels
+OUTCOMES = {k: (outcome(k).label, outcome(k).unit, outcome(k).better) for k in REPORTED}
 
 
 @dataclass
