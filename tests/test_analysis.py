@@ -373,3 +373,17 @@ def test_significance_holds_the_family_wise_error_and_finds_real_effects():
     assert np.mean([f[:5] for f in found]) > 0.9 and np.mean([f[5:] for f in found]) < 0.01
     assert significant(3.0, 3.0, 5, np.nan) and not significant(0.0, 0.0, 5, np.nan)
     assert not significant(-1.0, 2.0, 10, 0.001)
+
+
+def test_analysis_settings_given_to_a_sweep_are_not_what_it_varies(tmp_path):
+    from sim.analysis.sweep import Sweep
+    root = synthetic_sweep(tmp_path / "s")
+    runs = pd.read_parquet(root / "runs.parquet")
+    runs["analysis.outcomes"] = [["retrafficked_per_year"]] * len(runs)  # a list, as gathered
+    runs.to_parquet(root / "runs.parquet")
+    for summary in root.glob("*/summary.json"):
+        record = json.loads(summary.read_text())
+        record["overrides"].append("analysis.outcomes=[retrafficked_per_year]")
+        summary.write_text(json.dumps(record))
+    sweep = Sweep.load(root)
+    assert sweep.factor == "policy.care.support_gbp" and sweep.levels == [0.0, 2e6, 4e6, 8e6]

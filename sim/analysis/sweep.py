@@ -50,8 +50,8 @@ class Sweep:
         if missing:
             raise ConfigError(f"{table}: not a sweep's table (no column {', '.join(missing)})")
         keys = [k for k in override_keys(root, runs["job"]) if k in runs
-                and k not in ("replication", "seed")]
-        varied = [k for k in keys if runs[k].nunique(dropna=False) > 1]
+                and k not in ("replication", "seed") and not k.startswith("analysis.")]
+        varied = [k for k in keys if runs[k].astype(str).nunique(dropna=False) > 1]
         if len(varied) == 1:
             factor = varied[0]
             runs["scenario"] = runs[factor]
