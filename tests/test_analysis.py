@@ -320,7 +320,7 @@ def test_a_single_run_prints_its_headline_numbers(capsys, tmp_path):
                   f"hydra.run.dir={tmp_path / 'run'}"])
     out = capsys.readouterr().out
     assert status == 0
-    assert "over the policy period (4 weeks" not in out  # weeks / 52 shown as years
+    assert out.startswith("over the policy period (4 weeks), a year:")
     lines = out.splitlines()
     assert lines[0].startswith("over the policy period") and lines[-1].startswith("results: ")
     assert any(line.split()[0] == "Exploitation" and "victim-weeks" in line for line in lines)

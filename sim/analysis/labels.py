@@ -160,7 +160,7 @@ HEADLINE = ("exploitation_weeks_per_year", "identified_per_year", "recruited_per
 def headline(metrics: dict) -> str:
     """A run's headline numbers, a line each, as a single run prints them."""
     weeks = metrics.get("policy_weeks", 0)
-    lines = [f"over the policy period ({weeks / 52:g} years), a year:"]
+    lines = [f"over the policy period ({period(int(weeks))}), a year:"]
     for key in HEADLINE:
         value = metrics.get(key)
         if value is None or not np.isfinite(value):
