@@ -47,8 +47,8 @@ figures: $(BIN)/.installed
 	$(BIN)/python -m sim experiment=policy_comparison groups.recruitment=market \
 		hydra.sweep.dir=results/policy_comparison/market
 	mkdir -p docs/figures
-	cp results/policy_comparison/readme/figures/outcomes.png docs/figures/policy_comparison.png
-	cp results/policy_comparison/market/figures/outcomes.png docs/figures/policy_comparison_market.png
+	cp results/policy_comparison/readme/figures/comparison.png docs/figures/policy_comparison.png
+	cp results/policy_comparison/market/figures/comparison.png docs/figures/policy_comparison_market.png
 	$(BIN)/python -m sim.analysis.mechanisms results/policy_comparison/readme \
 		results/policy_comparison/market > docs/figures/mechanisms.md
 

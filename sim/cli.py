@@ -80,7 +80,9 @@ def app(cfg: DictConfig) -> float | None:
         (out / ERROR).write_text(f"failed: {type(err).__name__}: {err}\n")
         return None
     if not multirun:
-        print(f"results: {out}")
+        from sim.analysis.labels import headline
+
+        print(f"{headline(record['metrics'])}\nresults: {out}")
     return record["metrics"]["identified_per_year"]
 
 
@@ -203,6 +205,9 @@ def precheck(argv: list[str]) -> list[str]:
     for o in parsed:
         check_group(o)
         check_known(o)
+        if o.key_or_group.startswith("analysis.") and o.is_sweep_override():
+            raise ConfigError(f"{o.input_line}: a list of columns goes in brackets, "
+                              f"{o.key_or_group}=[a,b] (a,b would sweep over them)")
         if o.key_or_group == "hydra.sweep.subdir":
             raise ConfigError(f"{o.input_line}: job folders are named by the sweep; "
                               "choose the sweep's folder with hydra.sweep.dir")
@@ -392,7 +397,7 @@ def subcommand(name: str, args: list[str]) -> int:
         from sim.app.serve import main as serve  # the dashboard's stack (Solara), only here
 
         return serve(args)
-    if len(args) != 1:
+    if len(args) != 1 and not (name == "analyse" and args):  # analyse takes key=value options
         raise ConfigError(f"usage: {SUBCOMMANDS[name]}")
     folder = Path(args[0])
     if not folder.is_dir():
@@ -400,8 +405,9 @@ def subcommand(name: str, args: list[str]) -> int:
     try:
         if name == "analyse":
             from sim.analysis import analyse  # the statistics and plotting stack, only here
+            from sim.analysis.options import parse
 
-            print(f"report: {analyse(folder)}")
+            print(f"report: {analyse(folder, parse(args[1:]))}")
             return 0
         from sim.runs import reproduce
 

@@ -330,6 +330,24 @@ class Policy:
 
 
 @dataclass
+class Analysis:
+    """What ``analyse`` reports for a sweep (no effect on a run: not part of a job's
+    fingerprint or folder name); empty means the default."""
+
+    outcomes: list[str] = param([], source="analysis setting",
+                                doc="columns of runs.parquet to compare (default: "
+                                "exploitation, identified, recruited, re-trafficked, "
+                                "convicted, identified at the border)")
+    reference: str = param("", source="analysis setting",
+                           doc="the level the others are compared with (default: "
+                           "baseline, else the swept parameter's default, else the first)")
+    gains: list[str] = param([], source="analysis setting",
+                             doc="columns of runs.parquet whose paired change is priced "
+                             "in the cost-effectiveness table (default: identified, "
+                             "exploitation, re-trafficked, cost of new victims)")
+
+
+@dataclass
 class Config:
     world: World = REQUIRED  # a file of the world group, e.g. configs/world/uk_2011.yaml
     policy: Policy = field(default_factory=Policy)
@@ -348,6 +366,7 @@ class Config:
                              doc="replication k; the run's seed comes from (seed, k)")
     replications: int = param(1, lo=1, hi=1000, doc="replications an experiment sweeps over")
     sweep: str = param("adhoc", doc="name of the sweep's folder under results/")
+    analysis: Analysis = field(default_factory=Analysis)
     burn_in_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks",
                                doc="status quo before the policy starts: long enough for every "
                                "stock to settle (tests/test_steady_state.py)")

@@ -16,6 +16,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 from tqdm import tqdm
 
+from sim.config import ConfigError
 from sim.runs import ERROR, SERIES, SUMMARY, finish_sweep, job_folders, now
 
 active: "SweepCallback | None" = None  # the sweep running in this process
@@ -102,6 +103,10 @@ class SweepCallback(Callback):
 
             try:
                 print(f"report and figures: {analyse(self.root)}")
+            except ConfigError as err:  # the analysis settings given: bad input
+                print(f"error: {err}; the tables in {self.root} are complete: python -m sim "
+                      f"analyse {self.root} <options>", file=sys.stderr)
+                sys.exit(2)
             except Exception as err:  # the tables stand; say why the report could not
                 fail(f"analysis failed ({type(err).__name__}: {err}); the tables in "
                      f"{self.root} are complete", self.root)

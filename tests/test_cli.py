@@ -294,7 +294,7 @@ def test_an_internal_failure_is_one_line_and_a_log(capsys, finished_sweep, monke
     def broken(*_):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(sim.analysis.report.figures, "outcomes", broken)
+    monkeypatch.setattr(sim.analysis.report.figures, "comparison", broken)
     status, _, err = cli(capsys, "analyse", str(finished_sweep))
     last = err.splitlines()[-1]
     assert status == 1 and "RuntimeError: figure failed" in last and "Traceback" not in err
@@ -327,7 +327,7 @@ def test_bad_replications_are_refused(args, message):
 def test_one_replication_per_level_is_warned_about(capsys, finished_sweep, monkeypatch):
     import sim.analysis.report
 
-    for name in ("outcomes", "timeseries", "displacement", "enforcement", "cost_effectiveness"):
+    for name in ("comparison", "timeseries", "displacement", "enforcement", "cost_effectiveness"):
         monkeypatch.setattr(sim.analysis.report.figures, name, lambda *_: None)
     status, _, err = cli(capsys, "analyse", str(finished_sweep))
     assert status == 0 and err.startswith("warning: 1 replication of some level")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.sweep import OUTCOMES
+from sim.analysis.labels import outcome
 
 HEADLINE = ("exploitation_weeks_per_year", "recruited_per_year", "retrafficked_per_year",
             "identified_per_year", "convictions_per_year")
@@ -44,7 +44,7 @@ def table(capacity: Path, market: Path) -> str:
             if (scenario, key) not in a.index or (scenario, key) not in b.index:
                 continue
             ra, rb = a.loc[(scenario, key)], b.loc[(scenario, key)]
-            lines.append(f"| {scenario} | {OUTCOMES[key][0]} | {reading(ra)} | {reading(rb)} "
+            lines.append(f"| {scenario} | {outcome(key).label} | {reading(ra)} | {reading(rb)} "
                          f"| {verdict(ra, rb)} |")
     return "\n".join(lines)
 

@@ -1,4 +1,6 @@
-"""Tables of a sweep (outcomes, paired comparisons, cost-effectiveness) and report.md."""
+"""Tables of a sweep (outcomes, paired comparisons, increments, cost-effectiveness), its
+figures, and report.md, which opens with the answer: the significant paired differences
+from the reference, in words, with what each costs."""
 
 import sys
 from pathlib import Path
@@ -7,63 +9,120 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import figures
-from sim.analysis.stats import cost_effect, holm, mean_ci, paired
+from sim.analysis.labels import caption, gain_label, gbp, outcome
+from sim.analysis.options import Options, columns, resolve
+from sim.analysis.stats import cost_effect, holm, mean_ci, paired, significant
 from sim.analysis.sweep import OUTCOMES, Sweep
-
-GAINS = {  # gain: (outcome, sign: +1 if a rise is the gain)
-    "identified_gained": ("identified_per_year", 1),
-    "exploitation_averted": ("exploitation_weeks_per_year", -1),
-    "retrafficking_averted": ("retrafficked_per_year", -1),
-    "new_victims_cost_averted_gbp": ("new_victims_cost_gbp_per_year", -1),
-}
 
 
 def outcome_table(sweep: Sweep) -> pd.DataFrame:
+    """Every comparable column's mean and 95% CI in every scenario."""
     rows = []
     for lv in sweep.levels:
-        for key in OUTCOMES:
+        for key in columns(sweep):
             e = mean_ci(sweep.values(lv, key))
-            rows.append({"scenario": lv, "outcome": key, "mean": e.mean, "ci_low": e.low,
+            rows.append({"scenario": lv, "outcome": key, "label": outcome(key).label,
+                         "unit": outcome(key).unit, "mean": e.mean, "ci_low": e.low,
                          "ci_high": e.high, "replications": e.n})
     return pd.DataFrame(rows)
 
 
-def comparison_table(sweep: Sweep) -> pd.DataFrame:
-    """Each scenario minus the reference, paired by replication, Holm-adjusted."""
+def compare(sweep: Sweep, pairs: list[tuple], keys: list[str]) -> pd.DataFrame:
+    """Paired differences (scenario minus ``against``, replication k against k) for each pair
+    and key, Holm-adjusted over all of them, and whether each is significant."""
     rows = []
-    ref = sweep.reference
-    for lv in sweep.levels:
-        if lv == ref:
-            continue
-        for key in OUTCOMES:
-            c = paired(sweep.values(ref, key), sweep.values(lv, key))
-            rows.append({"scenario": lv, "outcome": key, "difference": c.diff.mean,
+    for level, against in pairs:
+        for key in keys:
+            c = paired(sweep.values(against, key), sweep.values(level, key))
+            rows.append({"scenario": level, "against": against, "outcome": key,
+                         "label": outcome(key).label, "difference": c.diff.mean,
                          "ci_low": c.diff.low, "ci_high": c.diff.high, "relative": c.relative,
                          "effect_size_dz": c.effect_size, "p_paired_t": c.p_value,
-                         "p_wilcoxon": c.p_wilcoxon})
+                         "p_wilcoxon": c.p_wilcoxon, "n": c.diff.n})
     table = pd.DataFrame(rows)
-    if not table.empty:
-        table["p_holm"] = holm(table["p_paired_t"])
-    return table
+    if table.empty:
+        return table
+    table["p_holm"] = holm(table["p_paired_t"])
+    table["significant"] = [significant(r.ci_low, r.ci_high, r.n, r.p_holm)
+                            for r in table.itertuples()]
+    return table.drop(columns="n")
 
 
-def cost_table(sweep: Sweep) -> pd.DataFrame:
+def comparison_table(sweep: Sweep, keys: list[str] | None = None) -> pd.DataFrame:
+    """Each scenario against the reference, on ``keys`` (by default every outcome of
+    sim.analysis.sweep.OUTCOMES that the sweep has)."""
+    if keys is None:
+        keys = [k for k in OUTCOMES if k in sweep.runs]
+    pairs = [(lv, sweep.reference) for lv in sweep.levels if lv != sweep.reference]
+    return compare(sweep, pairs, keys).drop(columns="against", errors="ignore")
+
+
+def increment_table(sweep: Sweep, keys: list[str]) -> pd.DataFrame:
+    """A numeric sweep's steps away from the reference: each level against its neighbour on
+    the reference's side (GBP 8m against GBP 4m when the reference is GBP 2m): what the
+    further step adds."""
+    if not sweep.numeric:
+        return pd.DataFrame()
+    levels = sorted(sweep.levels)
+    r = levels.index(sweep.reference)
+    pairs = [(levels[i], levels[i - 1]) for i in range(r + 2, len(levels))]
+    pairs += [(levels[i], levels[i + 1]) for i in range(r - 2, -1, -1)]
+    return compare(sweep, pairs, keys)
+
+
+def cost_table(sweep: Sweep, opts: Options, comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Extra annual cost against each gain; a cost per unit only where the gain is
+    significant (its significance is the comparison's, from the same corrected family)."""
     rows = []
     ref = sweep.reference
+    if comparisons.empty or "annual_cost_gbp" not in sweep.runs:
+        return pd.DataFrame()
+    found = comparisons.set_index(["scenario", "outcome"])
     base_cost = sweep.values(ref, "annual_cost_gbp").mean()
     for lv in sweep.levels:
         if lv == ref:
             continue
-        extra = sweep.values(lv, "annual_cost_gbp").mean() - base_cost
-        for gain, (key, sign) in GAINS.items():
-            d = sign * (sweep.values(lv, key) - sweep.values(ref, key))
-            ce = cost_effect(extra, mean_ci(d))
-            rows.append({"scenario": lv, "gain": gain, "extra_cost_gbp": extra,
-                         "gain_mean": ce.gain.mean, "gain_low": ce.gain.low,
-                         "gain_high": ce.gain.high, "cost_per_unit_gbp": ce.cost_per_unit.mean,
-                         "cost_per_unit_low": ce.cost_per_unit.low,
-                         "cost_per_unit_high": ce.cost_per_unit.high})
+        extra = float(sweep.values(lv, "annual_cost_gbp").mean() - base_cost)
+        for g in opts.gains:
+            d = g.sign * (sweep.values(lv, g.key) - sweep.values(ref, g.key))
+            gain = mean_ci(d)
+            sig = bool(found.loc[(lv, g.key), "significant"])
+            ce = cost_effect(extra, gain)
+            money = "GBP" in outcome(g.key).unit
+            unit = ce.cost_per_unit if sig and extra > 0 and not money else None
+            rows.append({"scenario": lv, "gain": g.key, "gain_label": gain_label(g.key),
+                         "extra_cost_gbp": extra, "gain_mean": gain.mean, "gain_low": gain.low,
+                         "gain_high": gain.high, "significant": sig,
+                         "cost_per_unit_gbp": unit.mean if unit else np.nan,
+                         "cost_per_unit_low": unit.low if unit else np.nan,
+                         "cost_per_unit_high": unit.high if unit else np.nan,
+                         "reading": reading(extra, gain.mean, sig, unit, money)})
     return pd.DataFrame(rows)
+
+
+def reading(extra: float, gain: float, sig: bool, unit, money: bool = False) -> str:
+    """A cost-effectiveness result in words (a gain in GBP as a return per GBP spent)."""
+    if not sig:
+        return "no significant gain"
+    if gain > 0 and extra > 0 and money:
+        return f"GBP {gain / extra:.3g} per GBP spent"
+    if gain > 0 and extra > 0:
+        return f"{per_unit(unit.mean, unit.low, unit.high)} each"
+    if gain > 0:
+        return "gains and costs nothing more" if extra == 0 else "gains and saves money"
+    if extra > 0:
+        return "costs more and does worse"
+    return f"saves {gbp(-extra / -gain)} per unit lost" if extra < 0 else "does worse"
+
+
+# --- numbers and words ---------------------------------------------------------------------
+
+
+def per_unit(mean: float, low: float, high: float) -> str:
+    """GBP 36.1k [29.4k, 48.9k]."""
+    if not np.isfinite(low):
+        return gbp(mean)
+    return f"{gbp(mean)} [{gbp(low).removeprefix('GBP ')}, {gbp(high).removeprefix('GBP ')}]"
 
 
 def md_table(header: list[str], rows: list[list]) -> str:
@@ -88,9 +147,100 @@ def ci(mean, low, high) -> str:
     return f"{num(mean)} [{num(low)}, {num(high)}]"
 
 
-def analyse(root) -> Path:
-    """Figures (PNG and SVG), tables (CSV) and report.md for the sweep in ``root``."""
+def rounded(mean: float, low: float, high: float, money: bool = False) -> str:
+    """An estimate and its interval to the precision the interval allows: 55 [41, 69]."""
+    half = (high - low) / 2 if np.isfinite(high - low) and high > low else abs(mean) / 100
+    step = 10.0 ** (np.floor(np.log10(half)) - 1) if half > 0 else 1.0
+    step = max(step, 1.0 if abs(mean) >= 100 else 0.01)
+
+    def one(v: float) -> str:
+        if money:
+            return gbp(round(v / step) * step).removeprefix("GBP ")
+        v = round(v / step) * step
+        return f"{v:,.0f}" if step >= 1 else f"{v:,.{int(-np.floor(np.log10(step)))}f}"
+
+    return f"{one(mean)} [{one(low)}, {one(high)}]"
+
+
+def words(key: str, diff: float, low: float, high: float) -> str:
+    """A significant difference as a reader says it: "averts 55 [41, 69] re-traffickings a
+    year"."""
+    o = outcome(key)
+    money = "GBP" in o.unit
+    if o.more and o.less:
+        a, b = sorted((abs(low), abs(high)))
+        size = rounded(abs(diff), a, b, money=money)
+        return (o.more if diff > 0 else o.less).format(size)
+    sign = "+" if diff > 0 else ""
+    return f"{o.label.lower()} {sign}{rounded(diff, low, high, money)} {o.unit}".strip()
+
+
+def answer(sweep: Sweep, opts: Options, comparisons, increments, costs) -> list[str]:
+    """The opening of report.md: each scenario's significant differences in words."""
+    ref = sweep.reference
+    out = ["## Answer", "",
+           f"Each scenario against **{sweep.label(ref)}** (the reference), a year over the "
+           f"policy period ({caption(sweep.runs)}). Listed: differences that are significant "
+           "(95% CI excludes zero and the paired t-test, Holm-adjusted over "
+           f"{len(comparisons)} comparisons, gives p < 0.05), with the cost of each unit "
+           "gained where the gain is significant.", ""]
+    if comparisons.empty:
+        return out + ["No paired comparison could be made (see below).", ""]
+    by = comparisons.set_index(["scenario", "outcome"])
+    cost = costs.set_index(["scenario", "gain"]) if not costs.empty else None
+    rows = []
+    for lv in sweep.levels:
+        if lv == ref:
+            continue
+        said, quiet = [], []
+        for key in opts.tested:
+            r = by.loc[(lv, key)]
+            if not r["significant"]:
+                quiet.append(outcome(key).label.lower())
+                continue
+            text = words(key, r["difference"], r["ci_low"], r["ci_high"])
+            if cost is not None and (lv, key) in cost.index:
+                c = cost.loc[(lv, key)]
+                if np.isfinite(c["cost_per_unit_gbp"]):
+                    text += f", at {c['reading']}"
+                elif c["significant"] and c["gain_mean"] > 0:
+                    text += f" ({c['reading']})"
+            said.append(text)
+        if not increments.empty:
+            step = increments[increments["scenario"] == lv]
+            if not step.empty:
+                against = step["against"].iloc[0]
+                side = "beyond" if float(lv) > float(against) else "below"
+                found = [words(r.outcome, r.difference, r.ci_low, r.ci_high)
+                         for r in step.itertuples() if r.significant]
+                said.append(f"{side} {sweep.label(against)}: " + "; ".join(found) if found
+                            else f"{side} {sweep.label(against)} it changes nothing significant"
+                            if side == "below"
+                            else f"beyond {sweep.label(against)} it adds nothing significant")
+        extra = ""
+        if "annual_cost_gbp" in sweep.runs:
+            delta = sweep.values(lv, "annual_cost_gbp").mean() - sweep.values(
+                ref, "annual_cost_gbp").mean()
+            extra = ("no extra cost" if delta == 0 else
+                     f"{gbp(abs(delta))} a year {'more' if delta > 0 else 'less'}")
+        name = f"**{sweep.label(lv)}**"
+        if sweep.numeric and float(ref) > 0 and float(lv) > 0:  # type: ignore[arg-type]
+            name += f" ({float(lv) / float(ref):.3g}x)"  # type: ignore[arg-type]
+        rows.append([name, extra, "; ".join(said) or "nothing significant",
+                     ", ".join(quiet) or "-"])
+    out += [md_table(["scenario", "cost", "significant differences a year [95% CI]",
+                      "no significant change in"], rows), ""]
+    return out
+
+
+# --- the analysis --------------------------------------------------------------------------
+
+
+def analyse(root, given: dict | None = None) -> Path:
+    """Figures (PNG, SVG, PDF), tables (CSV) and report.md for the sweep in ``root``, with
+    the options ``given`` (outcomes, reference, gains, panel; see sim.analysis.options)."""
     sweep = Sweep.load(root)
+    opts = resolve(sweep, given)
     _ = sweep.series  # every job's series read (a broken one named) before anything is written
     fewest = int(sweep.runs.groupby("scenario").size().min())
     if len(sweep.levels) > 1 and fewest < 2:
@@ -99,36 +249,46 @@ def analyse(root) -> Path:
     folder = sweep.root / "figures"
     outcomes = outcome_table(sweep)
     comparable = len(sweep.levels) > 1 and sweep.paired_replications()
-    comparisons = comparison_table(sweep) if comparable else pd.DataFrame()
-    costs = cost_table(sweep) if comparable else pd.DataFrame()
-    made = [figures.outcomes(sweep, folder), figures.timeseries(sweep, folder),
-            figures.displacement(sweep, folder), figures.enforcement(sweep, folder),
-            figures.cost_effectiveness(sweep, costs, folder)]
+    comparisons = comparison_table(sweep, opts.tested) if comparable else pd.DataFrame()
+    increments = increment_table(sweep, opts.tested) if comparable else pd.DataFrame()
+    costs = cost_table(sweep, opts, comparisons) if comparable else pd.DataFrame()
+    made = [figures.comparison(sweep, comparisons, opts.outcomes, folder)]
+    made += [figures.panel(sweep, comparisons, key, folder) for key in opts.panel]
+    made += [figures.cost_effectiveness(sweep, costs, folder), figures.timeseries(sweep, folder),
+             figures.displacement(sweep, folder), figures.enforcement(sweep, folder)]
     outcomes.to_csv(sweep.root / "outcomes.csv", index=False)
     comparisons.to_csv(sweep.root / "comparisons.csv", index=False)
+    increments.to_csv(sweep.root / "increments.csv", index=False)
     costs.to_csv(sweep.root / "cost_effectiveness.csv", index=False)
-    text = render(sweep, outcomes, comparisons, costs, [m for m in made if m])
+    text = render(sweep, opts, outcomes, comparisons, increments, costs, [m for m in made if m])
     (sweep.root / "report.md").write_text(text)
     return sweep.root / "report.md"
 
 
-def render(sweep: Sweep, outcomes, comparisons, costs, made: list[Path]) -> str:
+def render(sweep: Sweep, opts: Options, outcomes, comparisons, increments, costs,
+           made: list[Path]) -> str:
     n = int(sweep.runs.groupby("scenario").size().min())
     varied = sweep.factor or "nothing"
-    out = [f"# Sweep report: {sweep.root.name}", "",
-           f"{len(sweep.runs)} runs; varied: `{varied}` over {len(sweep.levels)} levels "
-           f"({', '.join(sweep.label(lv) for lv in sweep.levels)}); at least {n} replications "
-           f"each. Reference: **{sweep.label(sweep.reference)}**. Outcomes are over the policy "
-           "period, per year; intervals are 95% Student-t confidence intervals across "
-           "replications.", ""]
-    keys = list(OUTCOMES)
+    out = [f"# Sweep report: {sweep.root.name}", ""]
+    out += answer(sweep, opts, comparisons, increments, costs)
+    out += ["## The sweep", "",
+            f"{len(sweep.runs)} runs; varied: `{varied}` over {len(sweep.levels)} levels "
+            f"({', '.join(sweep.label(lv) for lv in sweep.levels)}); at least {n} replications "
+            f"each; {caption(sweep.runs)}. Reference: **{sweep.label(sweep.reference)}**. "
+            "Outcomes are over the policy period, per year; intervals are 95% Student-t "
+            "confidence intervals across replications (seed noise only, not parameter "
+            "uncertainty).", "",
+            "Outcomes compared: " + ", ".join(f"`{k}`" for k in opts.outcomes) + "; gains "
+            "priced: " + ", ".join(f"`{'+' if g.sign > 0 else '-'}{g.key}`" for g in opts.gains)
+            + ". Choose others with `python -m sim analyse <folder> outcomes=a,b "
+            "reference=<level> gains=a,b` (any numeric column of `runs.parquet`).", ""]
     rows = []
+    levels = outcomes.set_index(["scenario", "outcome"])
     for lv in sweep.levels:
-        sub = outcomes[outcomes["scenario"] == lv].set_index("outcome")
-        rows.append([sweep.label(lv)] + [ci(*sub.loc[k, ["mean", "ci_low", "ci_high"]])
-                                         for k in keys])
-    out += ["## Outcomes", "", md_table(["scenario"] + [OUTCOMES[k][0] + f" ({OUTCOMES[k][1]})"
-                                                        for k in keys], rows), ""]
+        rows.append([sweep.label(lv)] + [ci(*levels.loc[(lv, k), ["mean", "ci_low", "ci_high"]])
+                                         for k in opts.outcomes])
+    out += ["## Levels", "", md_table(["scenario"] + [
+        f"{outcome(k).label} ({outcome(k).unit})" for k in opts.outcomes], rows), ""]
     if not comparisons.empty:
         out += ["## Against the reference", "",
                 f"Paired differences (scenario minus {sweep.label(sweep.reference)}, "
@@ -137,30 +297,45 @@ def render(sweep: Sweep, outcomes, comparisons, costs, made: list[Path]) -> str:
                 "below, and the effect size d_z (mean difference over the SD of the "
                 "differences). `comparisons.csv` also has the Wilcoxon signed-rank p-value of "
                 "each comparison, which does not assume normal differences.", ""]
-        rows = [[sweep.label(r.scenario), OUTCOMES[r.outcome][0],
+        rows = [[sweep.label(r.scenario), outcome(r.outcome).label,
                  ci(r.difference, r.ci_low, r.ci_high),
                  f"{r.relative:+.1%}" if np.isfinite(r.relative) else "n/a",
-                 fixed(r.effect_size_dz, ".2f"), fixed(r.p_holm, ".3g")]
+                 fixed(r.effect_size_dz, ".2f"), fixed(r.p_holm, ".3g"),
+                 "yes" if r.significant else "no"]
                 for r in comparisons.itertuples()]
         out += [md_table(["scenario", "outcome", "difference [95% CI]", "relative", "d_z",
-                          "p (Holm)"], rows), ""]
+                          "p (Holm)", "significant"], rows), ""]
     elif len(sweep.levels) > 1:
         out += ["Scenarios do not share the same replications, so no paired comparison is "
                 "made.", ""]
+    if not increments.empty:
+        out += ["## Each further step", "",
+                "Each level against its neighbour on the reference's side (paired, "
+                f"Holm-adjusted over these {len(increments)} comparisons): what the further "
+                "step adds. In `increments.csv`.", ""]
+        rows = [[sweep.label(r.scenario), sweep.label(r.against), outcome(r.outcome).label,
+                 ci(r.difference, r.ci_low, r.ci_high), fixed(r.p_holm, ".3g"),
+                 "yes" if r.significant else "no"] for r in increments.itertuples()]
+        out += [md_table(["scenario", "against", "outcome", "difference [95% CI]", "p (Holm)",
+                          "significant"], rows), ""]
     if not costs.empty:
         out += ["## Cost-effectiveness", "",
                 "Extra annual cost over the reference (from the policy's unit costs) against "
-                "the outcome gained a year. The cost per unit has an interval only when the "
-                "gain's interval excludes zero. Harm uses the Home Office's GBP 329,000 per "
-                "victim (Research Report 100).", ""]
-        rows = [[sweep.label(r.scenario), r.gain.replace("_", " "), num(r.extra_cost_gbp),
-                 ci(r.gain_mean, r.gain_low, r.gain_high),
-                 ci(r.cost_per_unit_gbp, r.cost_per_unit_low, r.cost_per_unit_high)]
+                "the outcome gained a year. A cost per unit is given only where the gain is "
+                "significant (as above); its interval follows from the gain's. Harm uses the "
+                "Home Office's GBP 329,000 per victim (Research Report 100).", ""]
+        rows = [[sweep.label(r.scenario), r.gain_label, gbp(r.extra_cost_gbp),
+                 ci(r.gain_mean, r.gain_low, r.gain_high), r.reading]
                 for r in costs.itertuples()]
-        out += [md_table(["scenario", "gain", "extra GBP / year", "gain / year [95% CI]",
-                          "GBP per unit [95% CI]"], rows), ""]
+        out += [md_table(["scenario", "gain", "extra cost a year", "gain a year [95% CI]",
+                          "cost per unit [95% CI]"], rows), ""]
+    glossed = [k for k in dict.fromkeys([*opts.tested]) if outcome(k).gloss]
+    if glossed:
+        out += ["## Units", ""] + [f"- {outcome(k).label}: {outcome(k).gloss}." for k in glossed]
+        out += [""]
     out += ["## Figures", ""]
-    out += [f"![{p.stem}](figures/{p.name})  \n[SVG](figures/{p.stem}.svg)\n" for p in made]
+    out += [f"![{p.stem}](figures/{p.name})  \n[SVG](figures/{p.stem}.svg) · "
+            f"[PDF](figures/{p.stem}.pdf)\n" for p in made]
     out += ["Tables for pandas or R: `runs.parquet` / `runs.csv` (one row per run), "
-            "`outcomes.csv`, `comparisons.csv`, `cost_effectiveness.csv`.", ""]
+            "`outcomes.csv`, `comparisons.csv`, `increments.csv`, `cost_effectiveness.csv`.", ""]
     return "\n".join(out)

@@ -101,6 +101,18 @@ def cost_effect(extra_cost: float, gain: Estimate) -> CostEffect:
     return CostEffect(extra_cost, gain, Estimate(ratio, bounds[0], bounds[1], gain.n))
 
 
+def significant(low: float, high: float, n: int, p_adjusted: float,
+                alpha: float = 0.05) -> bool:
+    """A difference to report as an effect: its confidence interval excludes zero and its
+    p-value, adjusted for the number of comparisons, is below ``alpha``. A difference without
+    spread (the same in every replication) is exact: significant when it is not zero."""
+    if n < 2 or not (np.isfinite(low) and np.isfinite(high)) or low <= 0 <= high:
+        return False
+    if np.isfinite(p_adjusted):
+        return bool(p_adjusted < alpha)
+    return bool(low == high)
+
+
 def frontier(costs, gains) -> list[int]:
     """Indices of the scenarios on the efficient frontier: no other scenario costs as little
     or less and gains more (ordered by cost)."""

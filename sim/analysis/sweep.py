@@ -1,5 +1,6 @@
 """A finished sweep read back from its folder: which parameter varied, its levels in order,
-the reference level, the runs table and the weekly series of every job."""
+the reference level, the runs table, the weekly series of every job and the analysis
+settings saved with it (the ``analysis`` section of its config)."""
 
 from dataclasses import dataclass
 from functools import cached_property
@@ -7,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.config import Config, ConfigError
+from sim.analysis.labels import REPORTED, colour, default_of, level_label, outcome
+from sim.config import ConfigError
 from sim.runs import (
     SERIES,
     SUMMARY,
@@ -20,25 +23,9 @@ from sim.runs import (
     read_summary,
 )
 
-OUTCOMES = {  # key: (label, unit, +1 if more is better); the first six are the headline
-    "exploitation_weeks_per_year": ("Exploitation (the harm measure)", "victim-weeks / year", -1),
-    "identified_per_year": ("Victims identified", "victims / year", 1),
-    "recruited_per_year": ("Newly recruited", "victims / year", -1),
-    "retrafficked_per_year": ("Re-trafficked (all survivors)", "victims / year", -1),
-    "convictions_per_year": ("Traffickers convicted", "people / year", 1),
-    "identified_border_per_year": ("Identified at the border", "victims / year", 1),
-    "prevalence_per_year": ("Exploited at some time in a year", "victims", -1),
-    "retrafficked_per_1000_survivors": ("Re-trafficked per 1,000 survivors at risk",
-                                        "victims / year", -1),
-    "retrafficked_per_identified": ("Re-trafficked per victim identified", "ratio", -1),
-    "nrm_referrals_per_year": ("NRM referrals", "victims / year", 1),
-    "traffickers_arrested_per_year": ("Traffickers arrested", "people / year", 1),
-    "charges_per_year": ("Traffickers charged", "people / year", 1),
-    "groups_dismantled_per_year": ("Groups dismantled", "groups / year", 1),
-    "new_victims_cost_gbp_per_year": ("Cost of new victims (GBP 329k each)", "GBP / year", -1),
-    "exploitation_weeks_final_year": ("Exploitation in the last policy year",
-                                      "victim-weeks", -1),
-}
+# key: (label, unit, +1 if more is better), for the outcomes every analysis can show (the
+# dashboard's list); names and units come from sim.analysis.labels
+OUTCOMES = {k: (outcome(k).label, outcome(k).unit, outcome(k).better) for k in REPORTED}
 
 
 @dataclass
@@ -63,8 +50,8 @@ class Sweep:
         if missing:
             raise ConfigError(f"{table}: not a sweep's table (no column {', '.join(missing)})")
         keys = [k for k in override_keys(root, runs["job"]) if k in runs
-                and k not in ("replication", "seed")]
-        varied = [k for k in keys if runs[k].nunique(dropna=False) > 1]
+                and k not in ("replication", "seed") and not k.startswith("analysis.")]
+        varied = [k for k in keys if runs[k].astype(str).nunique(dropna=False) > 1]
         if len(varied) == 1:
             factor = varied[0]
             runs["scenario"] = runs[factor]
@@ -103,17 +90,24 @@ class Sweep:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def label(self, level) -> str:
-        if self.numeric:
-            return f"{str(self.factor).rsplit('.', 1)[-1]} = {short(level)}"
-        return str(level)
+        """A level as a reader says it: GBP 4m, Victim support + training."""
+        return level_label(self.factor, level)
 
+    def colour(self, level) -> str:
+        return colour(self.factor, level)
 
-def short(value: float) -> str:
-    """A level as people write it: 4m, 250k, 1.5."""
-    for size, suffix in ((1e6, "m"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:g}{suffix}"
-    return f"{value:g}"
+    @cached_property
+    def saved_settings(self) -> dict:
+        """The ``analysis`` section of the sweep's config (multirun.yaml), if it has one."""
+        path = self.root / "multirun.yaml"
+        if not path.exists():
+            return {}
+        try:
+            saved = OmegaConf.to_container(OmegaConf.load(path))
+        except Exception as err:
+            raise ConfigError(f"{path}: not a readable sweep config ({one_line(err)})") from None
+        section = saved.get("analysis") if isinstance(saved, dict) else None
+        return dict(section) if isinstance(section, dict) else {}
 
 
 def override_keys(root: Path, jobs) -> list[str]:
@@ -139,11 +133,14 @@ def ordered_levels(root: Path, factor, values: pd.Series, numeric: bool) -> list
         except Exception as err:
             raise ConfigError(f"{swept}: not a readable sweep config ({one_line(err)})") from None
         given = [f"{k}={v}" for k, v in (hydra.sweeper.get("params") or {}).items()]
-        for key, value in map(parse_override, [*given, *hydra.overrides.task]):
-            if key == factor:
-                order = {v.strip(): i for i, v in enumerate(str(value).split(","))}
+        parser = OverridesParser.create()
+        for text in [*given, *hydra.overrides.task]:
+            o = parser.parse_override(text)
+            if o.key_or_group == factor:
+                values = (list(o.sweep_string_iterator()) if o.is_sweep_override()
+                          else [str(o.value())])
+                order = {v.strip(): i for i, v in enumerate(values)}
     return sorted(found, key=lambda v: (order.get(str(v), len(order)), str(v)))
-
 
 
 def reference_level(factor, levels: list, numeric: bool):
@@ -152,10 +149,7 @@ def reference_level(factor, levels: list, numeric: bool):
     if "baseline" in levels:
         return "baseline"
     if numeric:
-        try:
-            default = OmegaConf.select(OmegaConf.structured(Config), factor)
-        except Exception:
-            default = None
+        default = default_of(factor)
         if default in levels:
             return default
     return levels[0]
