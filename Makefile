@@ -19,7 +19,9 @@ $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or 3.13 is needed (pyenv: see .python-version)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	# compat: the checkout on sys.path, so that Hydra finds the plugins in hydra_plugins/ (the
+	# sweeper, the SLURM launcher) from any folder, as it does in an installed wheel
+	$(BIN)/pip install --quiet -e ".[dev]" --config-settings editable_mode=compat
 	touch $@
 
 run: $(BIN)/.installed

@@ -319,3 +319,15 @@ def test_the_sweeper_composes_one_job_per_combination_of_groups_before_launch():
     assert len(composed) == 2  # a world's keys depend on the world: each value composed
     with pytest.raises(ConfigCompositionException, match="policy.care.support_gbp=lots"):
         sweeper.validate_batch_is_legal([["policy=border", "policy.care.support_gbp=lots"]])
+
+
+@pytest.mark.slow
+def test_a_sweep_runs_from_any_folder(tmp_path):
+    """Hydra finds the project's sweeper plugin wherever the command runs (the editable
+    install of the Makefile puts the checkout on the path, as a wheel puts the plugin)."""
+    done = subprocess.run([sys.executable, "-m", "sim", "--multirun", "world=toy",
+                           "burn_in_weeks=2", "policy_weeks=2", "replication=0,1",
+                           f"hydra.sweep.dir={tmp_path / 'sweep'}", "hydra.launcher.n_jobs=1"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(pd.read_parquet(tmp_path / "sweep" / "runs.parquet")) == 2
