@@ -46,3 +46,12 @@ def test_the_command_line_starts_without_the_simulation_and_analysis_stack():
     heavy = "{'matplotlib', 'scipy.stats', 'mesa', 'pandas', 'pyarrow', 'networkx', 'numpy'}"
     code = f"import sys, sim.cli; print(sorted({heavy} & set(sys.modules)))"
     assert run(sys.executable, "-c", code, cwd=ROOT).strip() == "[]"
+
+
+@pytest.mark.slow
+def test_a_single_run_does_not_load_the_analysis_stack(tmp_path):
+    analysis = "{'matplotlib', 'scipy.stats', 'sim.analysis.report'}"
+    code = ("import sys; from sim.cli import run; status = run(['world=toy', 'burn_in_weeks=1', "
+            f"'policy_weeks=1', 'hydra.run.dir={tmp_path}']); "
+            f"print(status, sorted({analysis} & set(sys.modules)))")
+    assert run(sys.executable, "-c", code, cwd=ROOT).strip().splitlines()[-1] == "0 []"
