@@ -138,7 +138,11 @@ class OrganisedCrime:
         self.active_at: dict[str, list[CrimeGroup]] = {s: [] for s in model.cfg.world.sources}
         self.beliefs = RiskBeliefs(len(model.routes.entries), model.cfg.routes)
         self.ties = sparse.csr_array((0, 0))  # ties between groups, rows and columns by index
-        self.pairs: dict[tuple[int, int], int] = {}  # (group, other group): ties between them
+        # the tie matrix's entries, kept as it changes: a slot for each (group, other group)
+        # ever tied, with its row, column and number of ties now (zero once untied)
+        self.slot: dict[tuple[int, int], int] = {}
+        self.tie_rows, self.tie_cols = Rows(dtype=np.int64), Rows(dtype=np.int64)
+        self.tie_counts = Rows(dtype=np.int64)
         self.members_at: Counter[str] = Counter()  # members of the active groups of a source
         self.abroad = Rows(fill=False, dtype=bool)  # by group index: active at a foreign source
         self.ties_changed = True
@@ -208,17 +212,29 @@ class OrganisedCrime:
         if a.group is not b.group:
             for x, y in ((a.group, b.group), (b.group, a.group)):
                 x.allies[y] = x.allies.get(y, 0) + 1
-                self.pairs[x.index, y.index] = x.allies[y]
+                slot = self.slot_of(x.index, y.index)
+                self.tie_counts.view[slot] += 1
             self.ties_changed = True
+
+    def slot_of(self, group: int, other: int) -> int:
+        """The tie matrix's slot of (group, other group), opened on their first tie."""
+        found = self.slot.get((group, other))
+        if found is None:
+            found = self.slot[group, other] = self.tie_counts.n
+            for rows, value in ((self.tie_rows, group), (self.tie_cols, other),
+                                (self.tie_counts, 0)):
+                rows.append()
+                rows.view[found] = value
+        return found
 
     def untie(self, member: Trafficker) -> None:
         for other in self.network[member]:
             if other.group is not member.group:
                 for x, y in ((member.group, other.group), (other.group, member.group)):
                     x.allies[y] -= 1
-                    self.pairs[x.index, y.index] = x.allies[y]
+                    self.tie_counts.view[self.slot[x.index, y.index]] -= 1
                     if not x.allies[y]:
-                        del x.allies[y], self.pairs[x.index, y.index]
+                        del x.allies[y]
                 self.ties_changed = True
 
     def learn_routes(self) -> None:
@@ -226,9 +242,8 @@ class OrganisedCrime:
         tied to (the tie matrix is rebuilt only when ties between groups changed)."""
         if self.ties_changed:
             n = len(self.groups)
-            at = np.array(list(self.pairs), dtype=np.int64).reshape(-1, 2)
-            ties = np.fromiter(self.pairs.values(), dtype=np.int64, count=len(self.pairs))
-            self.ties = sparse.csr_array((ties, (at[:, 0], at[:, 1])), shape=(n, n))
+            self.ties = sparse.csr_array(  # entries of pairs untied are zeros: they add nothing
+                (self.tie_counts.view, (self.tie_rows.view, self.tie_cols.view)), shape=(n, n))
             self.ties_changed = False
         self.beliefs.update(self.ties)
 
