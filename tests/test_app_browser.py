@@ -15,7 +15,7 @@ from helpers import ROOT, sim
 
 from sim.app.browser import app, page, wait_week, week
 from sim.app.live import LiveModel
-from sim.app.sweeps import comparison, load
+from sim.app.sweeps import comparison, load, outcomes
 
 pytestmark = pytest.mark.slow  # starts the app and a browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -127,16 +127,17 @@ def test_a_person_changes_the_policy_steps_and_sees_the_counts_and_charts_change
         table = tab.inner_text("[data-table=comparison]")
         report = (results / "demo" / "sweep" / "report.md").read_text()
         row = comparison(sweep, "exploitation_weeks_per_year", "baseline")[0]
-        assert row["scenario"] == "enforcement" and row["difference [95% CI]"] in table
-        assert (f"| enforcement | Exploitation (the harm measure) | {row['difference [95% CI]']} "
+        assert row["scenario"] == "Enforcement: 8 NCA units"
+        assert row["difference [95% CI]"] in table
+        assert (f"| {row['scenario']} | Exploitation | {row['difference [95% CI]']} "
                 f"| {row['relative']} | {row['d_z']} | {row['p (Holm)']} |") in report
-        choose(tab, "Outcome", "Traffickers arrested (people / year)")
+        choose(tab, "Outcome", outcomes()["traffickers_arrested_per_year"])
         arrests = comparison(sweep, "traffickers_arrested_per_year", "baseline")[0]
         tab.wait_for_function("t => document.querySelector('[data-table=comparison]')"
                               ".innerText.includes(t)", arg=arrests["difference [95% CI]"])
-        choose(tab, "Reference scenario", "enforcement")
+        choose(tab, "Reference scenario", sweep.label("enforcement"))
         against = comparison(sweep, "traffickers_arrested_per_year", "enforcement")[0]
-        assert against["scenario"] == "baseline"
+        assert against["scenario"] == "Baseline (2011 status quo)"
         tab.wait_for_function("t => document.querySelector('[data-table=comparison]')"
                               ".innerText.includes(t)", arg=against["difference [95% CI]"])
         assert tab.locator("img").count() >= 4  # the sweep's figures
