@@ -24,7 +24,15 @@ from hydra.core.override_parser.types import Override, OverrideType
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import CONFIG_DIR, EXPERIMENT_DIR, Config, ConfigError, check_value, validate
+from sim.config import (
+    CONFIG_DIR,
+    EXPERIMENT_DIR,
+    Config,
+    ConfigError,
+    check_type,
+    check_value,
+    validate,
+)
 from sim.folders import ERROR, SERIES, SUMMARY, job_dirname
 from sim.settings import load_config, register_configs
 
@@ -240,11 +248,7 @@ def check_types(parsed: list[Override]) -> None:
     for o in parsed:
         if is_hydra(o) or o.key_or_group in GROUPS:
             continue
-        try:
-            OmegaConf.update(checker, o.key_or_group, o.value(), merge=True)
-        except Exception as err:
-            raise ConfigError(f"Error merging override {o.input_line}; "
-                              f"{str(err).splitlines()[0]}") from None
+        check_type(checker, o.key_or_group, o.value(), str(o.input_line))
 
 
 def usage() -> str:

@@ -376,6 +376,19 @@ class Config:
                              "victims than this have been recruited")
 
 
+def check_type(checker, key: str, value, override: str) -> None:
+    """``value`` converts to ``key``'s type as composition would convert it, checked on a
+    structured config of the schema (``checker``) without composing; else ConfigError naming
+    the ``override``."""
+    from omegaconf import OmegaConf
+
+    try:
+        OmegaConf.update(checker, key, value, merge=True)
+    except Exception as err:
+        raise ConfigError(f"Error merging override {override}; "
+                          f"{str(err).splitlines()[0]}") from None
+
+
 def run_seed(cfg: Config) -> int:
     """The generator seed of replication k: the same in every scenario (common random numbers),
     independent streams for different k."""

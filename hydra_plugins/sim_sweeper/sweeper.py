@@ -15,7 +15,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import Config
+from sim.config import Config, ConfigError, check_type
 
 GROUPS = ("world", "policy", "experiment")
 
@@ -33,15 +33,6 @@ def plain(key: str) -> bool:
     return OmegaConf.select(schema(), key, default=KeyError) is not KeyError
 
 
-def check_type(checker: DictConfig, key: str, value: object) -> None:
-    """The value converts to the key's type, as composition would convert it."""
-    try:
-        OmegaConf.update(checker, key, value, merge=True)
-    except Exception as err:
-        raise ConfigCompositionException(
-            f"{key}={value}: {str(err).splitlines()[0]}") from None
-
-
 class Sweeper(BasicSweeper):
     def validate_batch_is_legal(self, batch) -> None:
         parser, checker = OverridesParser.create(), OmegaConf.structured(Config)
@@ -55,6 +46,9 @@ class Sweeper(BasicSweeper):
                     rest.append(text)
                 elif text not in seen:
                     seen.add(text)
-                    check_type(checker, o.key_or_group, o.value())
+                    try:
+                        check_type(checker, o.key_or_group, o.value(), text)
+                    except ConfigError as err:
+                        raise ConfigCompositionException(str(err)) from None
             composed.setdefault(tuple(rest), list(overrides))
         super().validate_batch_is_legal(list(composed.values()))
