@@ -1,4 +1,5 @@
-"""``python -m sim``: the Hydra application, plus ``reproduce`` and ``analyse`` subcommands.
+"""``python -m sim``: the Hydra application, plus ``reproduce``, ``analyse``, ``app`` and
+``sensitivity`` subcommands.
 
 One rule for every entry point: exit status 0 on success, 2 for bad input (one line on stderr
 naming the key or file, what is wrong and what is allowed), 1 for an internal failure (one line
@@ -38,7 +39,9 @@ from sim.settings import load_config, register_configs
 
 SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
                "analyse": "python -m sim analyse <sweep folder>",
-               "app": "python -m sim app [port=N] [results=<folder>] [override ...]"}
+               "app": "python -m sim app [port=N] [results=<folder>] [override ...]",
+               "sensitivity": "python -m sim sensitivity method=morris|sobol [samples=N] "
+               "[override ...]"}
 GROUPS = {"world": CONFIG_DIR / "world", "policy": CONFIG_DIR / "policy",
           "experiment": EXPERIMENT_DIR}
 SWEEP_PID = "SIM_SWEEP_PID"  # host:pid of the sweep's main process, for its workers' watchdog
@@ -401,6 +404,10 @@ def subcommand(name: str, args: list[str]) -> int:
         from sim.app.serve import main as serve  # the dashboard's stack (Solara), only here
 
         return serve(args)
+    if name == "sensitivity":
+        from sim.sensitivity import prepare  # SALib, only here
+
+        return run(prepare(args))
     if len(args) != 1 and not (name == "analyse" and args):  # analyse takes key=value options
         raise ConfigError(f"usage: {SUBCOMMANDS[name]}")
     folder = Path(args[0])

@@ -14,7 +14,8 @@ from omegaconf import MISSING as REQUIRED
 
 EXPLOITATION_TYPES = ("sexual", "labour", "domestic", "criminal")
 TARGETING_STRATEGIES = ("random", "largest", "central", "leader_first")
-RECRUITMENT_MECHANISMS = ("capacity", "market")
+RECRUITMENT_MECHANISMS = ("capacity", "demand", "market", "unconstrained")
+ROUTE_LEARNING = ("learned", "static")
 ENTRY_MODES = ("air", "ferry", "tunnel", "freight", "boat", "cta")
 
 
@@ -44,6 +45,7 @@ MAX_ROUTES = 2_000
 MAX_MEMBERS = 1_000_000  # traffickers in the world at the start
 MAX_VICTIM_WEEKS = 1e9  # places for victims x weeks: minutes and a few GB on one core
 MAX_GROUP_WEEKS = 5e7  # crime groups x weeks
+DRIVE = 0.3  # recruitment.drive
 
 
 def param(default=MISSING, *, lo=None, hi=None, unit="", source="assumption", doc=""):
@@ -117,6 +119,10 @@ class Recruitment:
     renewal: float = param(0.02, lo=0, hi=1, unit="1/week",
                            doc="share of the gap to the initial population at risk refilled weekly")
     initial_fill: float = param(0.7, lo=0, hi=1, doc="share of group capacity exploited at start")
+    drive: float = param(
+        DRIVE, lo=0, hi=1, source="tuned: the mean spare share of capacity of uk_2011's groups "
+        "in the status quo's steady state (capacity recruitment)",
+        doc="the share of full recruitment every group keeps up under unconstrained recruitment")
 
 
 @dataclass
@@ -139,8 +145,9 @@ class Groups:
                                           unit="GBP/victim-week")
     recruitment: str = param(
         "capacity", doc="how groups recruit: capacity (a fixed capacity that refills; as many "
-        "groups per source as at the start) or market (by expected profit; groups enter and "
-        "leave)")
+        "groups per source as at the start), demand (to fill what each region's exploiters "
+        "took at the start, whichever group holds it), market (by expected profit; groups "
+        "enter and leave) or unconstrained (at a steady rate, whatever places are freed)")
 
 
 @dataclass
@@ -179,6 +186,9 @@ class RouteChoice:
     memory: float = param(0.97, lo=0, hi=1, unit="1/week", doc="weekly decay of remembered events")
     social_learning: float = param(0.5, lo=0, hi=1,
                                    doc="weight of tied groups' events in a group's belief")
+    learning: str = param("learned", doc="learned (groups learn each entry point's risk from "
+                          "detections) or static (they keep the prior belief: flows follow "
+                          "money and time alone)")
 
 
 @dataclass
@@ -404,7 +414,7 @@ def _fail(key, value, allowed):
     raise ConfigError(f"{key} = {value!r}: {allowed}")
 
 
-def _check_range(key, value, meta):
+def check_range(key, value, meta):
     lo, hi = meta.get("lo"), meta.get("hi")
     values = value.items() if isinstance(value, dict) else [(None, value)]
     for sub, v in values:
@@ -441,7 +451,7 @@ def check_value(key: str, value) -> None:
         if rest == 0 or (rest == 1 and str(found.type).startswith("dict")):
             if found.type is float or str(found.type).endswith("float]"):
                 value = float(value)  # as composition will give it
-            _check_range(key, value, found.metadata)
+            check_range(key, value, found.metadata)
         return
 
 
@@ -457,7 +467,7 @@ def _check_fields(obj, prefix=""):
             for i, item in enumerate(value):
                 _check_fields(item, f"{key}[{i}].")
         else:
-            _check_range(key, value, f.metadata)
+            check_range(key, value, f.metadata)
 
 
 def _check_by_type(key, mix):
@@ -530,6 +540,8 @@ def validate(cfg: Config) -> Config:
                 _fail(f"world.routes[{i}].{end}", getattr(route, end),
                       "must name a place of the world")
     p = cfg.policy
+    if cfg.routes.learning not in ROUTE_LEARNING:
+        _fail("routes.learning", cfg.routes.learning, "one of " + ", ".join(ROUTE_LEARNING))
     if cfg.groups.recruitment not in RECRUITMENT_MECHANISMS:
         _fail("groups.recruitment", cfg.groups.recruitment,
               "one of " + ", ".join(RECRUITMENT_MECHANISMS))

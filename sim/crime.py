@@ -198,6 +198,29 @@ class OrganisedCrime:
                 self.found(source)
                 m.tally["groups_formed"] += 1
 
+    def held(self) -> Counter:
+        """Victims held (in transit or exploited) by the active groups of each region."""
+        held: Counter = Counter()
+        for g in self.groups:
+            if g.active:
+                held[g.region] += g.load
+        return held
+
+    def places(self) -> Counter:
+        """Places for victims (controllers x span) of the active groups of each region."""
+        places: Counter = Counter()
+        for g in self.groups:
+            if g.active:
+                places[g.region] += g.capacity
+        return places
+
+    def grow(self, groups) -> None:
+        """Groups whose victims outgrow their controllers hire more (where recruitment is
+        not bounded by a group's own capacity)."""
+        for g in groups:
+            while g.active and g.load > g.capacity:
+                g.hire(Role.CONTROLLER)
+
     def fill_vacancies(self) -> None:
         for group in self.groups:
             if group.active and group.vacancies:

@@ -22,9 +22,6 @@ probability (active - target) / active / ``exit_weeks`` a week, and its victims 
 Neither the number of groups nor the stock of victims is pinned to its starting size.
 """
 
-from collections import Counter
-
-from sim.agents.trafficker import Role
 from sim.agents.victim import State
 
 MEMORY = 0.98  # weekly fading of the observed hazard of losing a victim
@@ -33,22 +30,14 @@ MEMORY = 0.98  # weekly fading of the observed hazard of losing a victim
 class Market:
     def __init__(self, model):
         self.model = model
-        self.reference = self.held()
+        self.reference = model.crime.held()
         self.floor = max(1.0, sum(self.reference.values()) / max(1, len(self.reference)))
         self.hazard = model.cfg.market.reference_hazard
-
-    def held(self) -> Counter:
-        """Victims held (in transit or exploited) by the active groups of each region."""
-        held: Counter = Counter()
-        for g in self.model.crime.groups:
-            if g.active:
-                held[g.region] += g.load
-        return held
 
     def margins(self) -> dict[str, float]:
         """The profit margin of a group based in each region, at this week's prices."""
         mk = self.model.cfg.market
-        held = self.held()
+        held = self.model.crime.held()
         margins = {}
         for region in self.model.cfg.world.regions:
             ref = self.reference.get(region) or self.floor
@@ -66,12 +55,6 @@ class Market:
             lost = (m.tally["identified_first_responder"] + m.tally["identified_nca"]
                     + m.tally["escaped"]) / held
             self.hazard = MEMORY * self.hazard + (1 - MEMORY) * lost
-
-    def expand(self, groups) -> None:
-        """Groups whose victims outgrow their controllers hire more."""
-        for g in groups:
-            while g.active and g.load > g.capacity:
-                g.hire(Role.CONTROLLER)
 
     def week(self) -> None:
         """Groups learn this week's losses, then enter sources where margins are high and

@@ -108,6 +108,9 @@ class TraffickingModel(Model):
             for _ in range(spec.groups):
                 self.stock(self.crime.found(source))
         self.market = Market(self) if cfg.groups.recruitment == "market" else None
+        # what each region's exploiters want held (demand recruitment): the places of its
+        # groups at the start
+        self.demand = {r: 0 for r in cfg.world.regions} | dict(self.crime.places())
         self.tally.clear()
         self.apply(Policy() if cfg.burn_in_weeks else cfg.policy)
         self.row = metrics.observe(self)
@@ -179,24 +182,25 @@ class TraffickingModel(Model):
 
     def recruit(self) -> None:
         """Each group recruits Poisson(recruiters x rate x vulnerability x (1 - awareness) x
-        share of population left x deterrence x drive) people at its source a week, where the
-        drive is the group's spare capacity share (``capacity``) or its profit margin
-        (``market``)."""
+        share of population left x deterrence x drive) people at its source a week. The drive
+        depends on ``groups.recruitment``: the group's spare share of capacity (``capacity``),
+        its region's unmet demand (``demand``), its region's profit margin (``market``) or a
+        steady ``recruitment.drive`` (``unconstrained``)."""
         cfg = self.cfg
         fear = {n: self.justice.perceived_risk(n) for n in cfg.world.sources}
         reach = {n: s.vulnerability * (1 - self.awareness[n]) * self.population[n] / s.population
                  * math.exp(-cfg.justice.deterrence * fear[n]) if s.population else 0.0
                  for n, s in cfg.world.sources.items()}
-        margin = None if self.market is None else self.market.margins()
+        by_region = self.drives()
         active, means = [], []
         for g in self.crime.groups:
             if not (g.active and g.members[Role.TRANSPORTER]):
                 continue
-            if margin is None:
+            if by_region is None:
                 capacity = g.capacity
                 drive = max(0.0, 1 - g.load / capacity) if capacity else 0.0
             else:
-                drive = margin[g.region]
+                drive = by_region[g.region]
             active.append(g)
             means.append(len(g.members[Role.RECRUITER]) * reach[g.source] * drive)
         if not active:
@@ -212,8 +216,21 @@ class TraffickingModel(Model):
                 recruiting.append((group, n))
         if recruiting:
             self.send(recruiting, fear)
-        if self.market is not None:
-            self.market.expand(active)
+        if by_region is not None:
+            self.crime.grow(active)
+
+    def drives(self) -> dict[str, float] | None:
+        """The drive to recruit of the groups of each region, where it is the same for all of
+        them (None under ``capacity``, where each group's own spare capacity drives it)."""
+        mechanism = self.cfg.groups.recruitment
+        if mechanism == "market":
+            return self.market.margins()
+        if mechanism == "unconstrained":
+            return dict.fromkeys(self.cfg.world.regions, self.cfg.recruitment.drive)
+        if mechanism == "demand":
+            held = self.crime.held()
+            return {r: max(0.0, 1 - held[r] / d) if d else 0.0 for r, d in self.demand.items()}
+        return None
 
     def renew_populations(self) -> None:
         """The people at risk at each source grow back towards their initial number."""
@@ -314,7 +331,8 @@ class TraffickingModel(Model):
         may be arrested; otherwise it travels on to its region."""
         group = trip.group
         self.tally[f"crossings_{entry}"] += 1
-        self.crime.beliefs.record(group.index, self.entry_index[entry], detected)
+        if self.cfg.routes.learning == "learned":
+            self.crime.beliefs.record(group.index, self.entry_index[entry], detected)
         if not detected:
             self.calendar.add(self.steps + trip.path.weeks_after_entry, "arrive", trip)
             return

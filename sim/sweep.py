@@ -34,6 +34,11 @@ def count_jobs(config: DictConfig) -> int | None:
                                           if o.is_sweep_override() else 1)
     except Exception:
         return None
+    design = config.hydra.sweeper.get("design")
+    if design:
+        from sim.sensitivity import points
+
+        return math.prod(sizes.values()) * len(points(design))
     return math.prod(sizes.values())
 
 

@@ -5,12 +5,18 @@ composes each again where it runs): minutes of one process for a sweep of thousa
 workers wait. This one checks each swept value once: a value of a plain schema key (a
 parameter or a lever) against the schema's type, and one job of each combination of
 the other overrides (config groups such as ``world`` and ``policy``, the world's own keys) by
-composing it as Hydra would. Configured in ``configs/config.yaml`` (``hydra.sweeper``).
+composing it as Hydra would. Chosen in ``configs/config.yaml`` (``hydra/sweeper: sim``).
+
+Given a ``design`` (a file written by ``python -m sim sensitivity``), each of its points (a
+list of overrides) is run with every combination of the command line's overrides: the jobs
+of a sensitivity design are ordinary jobs of the sweep.
 """
 
+from dataclasses import dataclass
 from functools import cache
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # Hydra 1.3 (pinned)
+from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig, OmegaConf
@@ -18,6 +24,18 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import Config, ConfigError, check_type
 
 GROUPS = ("world", "policy", "experiment")
+
+
+@dataclass
+class SweeperConf:
+    _target_: str = "hydra_plugins.sim_sweeper.sweeper.Sweeper"
+    max_batch_size: int | None = None
+    params: dict[str, str] | None = None
+    design: str | None = None  # a sensitivity design's points (python -m sim sensitivity)
+
+
+ConfigStore.instance().store(group="hydra/sweeper", name="sim", node=SweeperConf,
+                             provider="sim")
 
 
 @cache
@@ -34,7 +52,26 @@ def plain(key: str) -> bool:
 
 
 class Sweeper(BasicSweeper):
+    def __init__(self, max_batch_size=None, params=None, design=None) -> None:
+        super().__init__(max_batch_size, params)
+        self.design = design
+        self.point_size = 0  # overrides of a design's point, at the end of each job's
+
+    def split_arguments(self, overrides, max_batch_size):  # type: ignore[override]
+        """Hydra's product of the swept values; with a design, crossed with its points."""
+        if not self.design:
+            return BasicSweeper.split_arguments(overrides, max_batch_size)
+        from sim.sensitivity import points
+
+        combos = BasicSweeper.split_arguments(overrides, None)[0]
+        design = points(self.design)
+        self.point_size = len(design[0]) if design else 0
+        jobs = [[*combo, *point] for point in design for combo in combos]
+        return list(self.split_overrides_to_chunks(jobs, max_batch_size))
+
     def validate_batch_is_legal(self, batch) -> None:
+        if self.design:  # a design's values were checked when it was made: check the rest
+            batch = list({tuple(job[:len(job) - self.point_size]): None for job in batch})
         parser, checker = OverridesParser.create(), OmegaConf.structured(Config)
         seen: set[str] = set()
         composed: dict[tuple[str, ...], list[str]] = {}  # one job of each such combination

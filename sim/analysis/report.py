@@ -10,9 +10,11 @@ import pandas as pd
 
 from sim.analysis import figures
 from sim.analysis.labels import caption, gain_label, gbp, outcome
-from sim.analysis.options import Options, columns, resolve
+from sim.analysis.options import Options, columns, names, resolve
 from sim.analysis.stats import cost_effect, holm, mean_ci, paired, significant
 from sim.analysis.sweep import OUTCOMES, Sweep
+from sim.config import ConfigError
+from sim.sensitivity import DESIGN
 
 
 def outcome_table(sweep: Sweep) -> pd.DataFrame:
@@ -238,7 +240,17 @@ def answer(sweep: Sweep, opts: Options, comparisons, increments, costs) -> list[
 
 def analyse(root, given: dict | None = None) -> Path:
     """Figures (PNG, SVG, PDF), tables (CSV) and report.md for the sweep in ``root``, with
-    the options ``given`` (outcomes, reference, gains, panel; see sim.analysis.options)."""
+    the options ``given`` (outcomes, reference, gains, panel; see sim.analysis.options).
+    A sensitivity design's folder gets its indices instead (sim.analysis.sensitivity)."""
+    if (Path(root) / DESIGN).exists():
+        from sim.analysis.sensitivity import analyse as indices
+
+        given = given or {}
+        extra = sorted(set(given) - {"outcomes"})
+        if extra:
+            raise ConfigError(f"{extra[0]}: a sensitivity design is analysed for outcomes=a,b "
+                              "only")
+        return indices(root, names(given["outcomes"]) if "outcomes" in given else None)
     sweep = Sweep.load(root)
     opts = resolve(sweep, given)
     _ = sweep.series  # every job's series read (a broken one named) before anything is written
