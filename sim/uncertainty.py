@@ -65,7 +65,8 @@ def load(name: str, base: Config) -> tuple[list[Factor], list[str]]:
     if not isinstance(spec, dict) or not isinstance(spec.get("factors"), dict):
         raise ConfigError(f"{path}: needs a mapping 'factors' of name: {{range|scale|levels, "
                           "why}}")
-    factors = [factor(name, entry, base, path) for name, entry in spec["factors"].items()]
+    tree = OmegaConf.structured(base)  # once: every factor reads its keys' values from it
+    factors = [factor(name, entry, tree, path) for name, entry in spec["factors"].items()]
     corners = [[(f.bounds[0] + 0.5 / len(f.levels) if f.levels else f.bounds[i]) for f in factors]
                for i in (0, 1)]
     corners += [[(min(i, len(f.levels) - 1) + 0.5) / len(f.levels) if f.levels else f.bounds[0]
@@ -73,7 +74,7 @@ def load(name: str, base: Config) -> tuple[list[Factor], list[str]]:
                                                          default=0))]
     for corner in corners:  # every level, and every bound, makes a valid config
         check(path.name, [kv for f, x in zip(factors, corner, strict=True)
-                          for kv in f.values(x, base)], base)
+                          for kv in f.values(x, tree)], base)
     sobol = [str(n) for n in spec.get("sobol") or [f.name for f in factors]]
     unknown = [n for n in sobol if n not in {f.name for f in factors}]
     if unknown:
@@ -81,7 +82,7 @@ def load(name: str, base: Config) -> tuple[list[Factor], list[str]]:
     return factors, sobol
 
 
-def factor(name: str, entry, base: Config, path) -> Factor:
+def factor(name: str, entry, tree: DictConfig, path) -> Factor:
     """One factor of the file, or ConfigError naming it and what is allowed."""
     where = f"{path.name}: factor {name}"
     if not isinstance(entry, dict):
@@ -95,7 +96,7 @@ def factor(name: str, entry, base: Config, path) -> Factor:
     kind = kinds[0]
     if not str(entry.get("why", "")).strip():
         raise ConfigError(f"{where}: say why (a source, or 'assumption: ...')")
-    keys = expand(entry.get("keys") if kind == "scale" else [name], base, where)
+    keys = expand(entry.get("keys") if kind == "scale" else [name], tree, where)
     if kind == "levels":
         levels = tuple(str(v) for v in entry["levels"])
         return Factor(name, kind, keys, (0.0, 1.0), levels, entry["why"])
@@ -131,11 +132,10 @@ def check(where: str, values: list[tuple[str, object]], base: Config) -> None:
         raise ConfigError(f"{where}: {err}") from None
 
 
-def expand(keys, base: Config, where: str) -> tuple[str, ...]:
-    """Keys with ``*`` matching every entry of a mapping, each checked to exist."""
+def expand(keys, cfg: DictConfig, where: str) -> tuple[str, ...]:
+    """Keys with ``*`` matching every entry of a mapping, each checked to exist in ``cfg``."""
     if not isinstance(keys, list) or not keys:
         raise ConfigError(f"{where}: keys is a list of config keys")
-    cfg = OmegaConf.structured(base)
     found: list[str] = []
     for key in map(str, keys):
         matched = [""]
