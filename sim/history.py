@@ -118,7 +118,8 @@ def resolve(cfg: Config, key: str, where: str) -> list[Key]:
             raise ConfigError(f"{where}.key = {key!r}: no {PLACES[parts[1]][1:-1]} "
                               f"{parts[2]!r} in world {cfg.world.name}; it has: "
                               + ", ".join(places))
-    node, meta, kind = cfg, {}, float
+    node, meta = cfg, {}
+    kind: object = float  # the type of the last dataclass field on the way
     for part in parts:
         if is_dataclass(node):
             f = {f.name: f for f in fields(node)}[part]

@@ -1,8 +1,8 @@
 """Results on disk: one job's folder, a sweep's gathered tables and manifest, and reproduction.
 
 A job folder holds Hydra's ``.hydra/`` (config and overrides), ``timeseries.parquet``,
-``years.parquet`` and ``summary.json``. The summary is written last and atomically, so a job folder is complete if
-and only if its ``summary.json`` exists.
+``years.parquet`` and ``summary.json``. The summary is written last and atomically, so a job
+folder is complete if and only if its ``summary.json`` exists.
 """
 
 import hashlib
