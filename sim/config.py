@@ -17,6 +17,7 @@ TARGETING_STRATEGIES = ("random", "largest", "central", "leader_first")
 RECRUITMENT_MECHANISMS = ("capacity", "demand", "market", "unconstrained")
 ROUTE_LEARNING = ("learned", "static")
 ENTRY_MODES = ("air", "ferry", "tunnel", "freight", "boat", "cta")
+CHANGES = ("multiply", "set")
 
 
 def _tree(name: str) -> Path:
@@ -100,6 +101,41 @@ class Route:
 
 
 @dataclass
+class Event:
+    """A dated change to the world or to a mechanism (applied by :mod:`sim.history`)."""
+
+    name: str = param(doc="what happened, as errors and docs name it")
+    year: int = param(lo=1800, hi=2300, unit="year", doc="calendar year it takes effect")
+    key: str = param(doc="what it changes: a key that acts during a run, e.g. "
+                     "exploitation.identification.criminal or world.sources.albania.groups "
+                     "(docs/ODD.md, section 7.28)")
+    value: float = param(lo=0, hi=MAX_GBP, doc="the factor (multiply) or the new value (set)")
+    source: str = param(doc="where the change and its size come from (a citation, or "
+                        "'assumption: ...')")
+    week: int = param(1, lo=1, hi=52, unit="week of the year", doc="week it takes effect")
+    change: str = param("multiply", doc="how: " + " or ".join(CHANGES))
+    ramp_weeks: int = param(0, lo=0, hi=MAX_WEEKS, unit="weeks",
+                            doc="a linear ramp from the value before to the new one (0: at once)")
+    lasts_weeks: int = param(0, lo=0, hi=MAX_WEEKS, unit="weeks",
+                             doc="0: for good; else undone this many weeks after it starts, "
+                             "over the same ramp")
+
+
+@dataclass
+class YearlyInput:
+    """A yearly series that sets a key at the first week of each year (:mod:`sim.history`)."""
+
+    name: str = param(doc="what the series counts")
+    key: str = param(doc="the key it sets, as an event's")
+    first_year: int = param(lo=1800, hi=2300, unit="year", doc="the year of the first value")
+    values: list[float] = param(lo=0, hi=MAX_GBP, doc="one value a year from first_year; the "
+                                "last holds after")
+    source: str = param(doc="where the numbers come from")
+    per_week: bool = param(True, doc="each value is a yearly total, spread evenly over the "
+                           "year's 52 weeks (false: the value itself is set)")
+
+
+@dataclass
 class World:
     name: str = param()
     sources: dict[str, Source] = param({})
@@ -107,6 +143,10 @@ class World:
     entry_points: dict[str, EntryPoint] = param({})
     regions: dict[str, Region] = param({})
     routes: list[Route] = param([])
+    start_year: int = param(0, lo=0, hi=2300, unit="year",
+                            doc="calendar year of the first policy week; 0: an undated world")
+    events: list[Event] = param([])
+    inputs: list[YearlyInput] = param([])
 
 
 # --- mechanisms: how people, groups and agencies behave (uncertain; calibrate and vary) -------
@@ -554,6 +594,9 @@ def validate(cfg: Config) -> Config:
     from sim.world import RouteNetwork  # the route check needs the graph
 
     RouteNetwork(w, cfg.routes.paths)
+    from sim.history import check_history  # the dated events need the schema's keys
+
+    check_history(cfg)
     return cfg
 
 

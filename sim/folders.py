@@ -5,6 +5,7 @@ import hashlib
 
 SUMMARY = "summary.json"
 SERIES = "timeseries.parquet"
+YEARS = "years.parquet"  # one row per year of the policy period (sim/years.py)
 ERROR = "error.txt"  # a job that could not run: its first line says why
 
 

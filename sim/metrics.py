@@ -18,6 +18,8 @@ Definitions (also in docs/ODD.md, section 8):
 import pandas as pd
 
 from sim.agents.victim import State
+from sim.config import EXPLOITATION_TYPES
+from sim.history import calendar
 from sim.pillars import PILLARS
 
 CHANNELS = ("border", "nca", "first_responder")
@@ -34,9 +36,16 @@ FINAL_YEAR = ("identified", "recruited", "retrafficked", "exploitation_weeks", "
 def observe(model) -> dict:
     """The week's row: victims by state, the week's events, groups, places and spending."""
     tally = model.tally
-    row = {"week": model.steps, "policy_in_force": int(model.steps >= model.policy_week)}
+    row = {"week": model.steps}
+    if model.cfg.world.start_year:  # a dated world
+        row["year"], row["week_of_year"] = calendar(model.cfg, model.steps)
+    row["policy_in_force"] = int(model.steps >= model.policy_week)
     row |= {f"victims_{state.label}": model.count(state) for state in State}
     row |= {name: tally[name] for name in EVENTS}
+    for t in EXPLOITATION_TYPES:
+        row[f"nrm_referrals_type_{t}"] = tally[f"nrm_referrals_type_{t}"]
+    for source in model.cfg.world.sources:
+        row[f"nrm_referrals_source_{source}"] = tally[f"nrm_referrals_source_{source}"]
     row["victim_weeks_total"] = model.totals["exploitation_weeks"]  # cumulative harm measure
     row |= {f"identified_{c}": tally[f"identified_{c}"] for c in CHANNELS}
     row["identified"] = sum(row[f"identified_{c}"] for c in CHANNELS)

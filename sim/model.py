@@ -14,6 +14,7 @@ from sim.agents.nca import Intelligence
 from sim.calendar import Calendar
 from sim.config import EXPLOITATION_TYPES, Config, Policy, World, run_seed, validate
 from sim.crime import CrimeGroup, OrganisedCrime
+from sim.history import History
 from sim.justice import Justice
 from sim.market import Market
 from sim.nrm import NationalReferralMechanism
@@ -80,7 +81,8 @@ class TraffickingModel(Model):
             config = load_config()
         cfg = validate(config)
         super().__init__(rng=run_seed(cfg) if rng is None else rng)
-        self.cfg = cfg
+        self.history = History(cfg)  # the world's dated events, applied to its own copy
+        self.cfg = cfg = self.history.cfg
         self.policy_week = cfg.burn_in_weeks + 1
         self.routes = RouteNetwork(cfg.world, cfg.routes.paths)
         self.entry_index = {e: i for i, e in enumerate(self.routes.entries)}
@@ -123,6 +125,7 @@ class TraffickingModel(Model):
         self.tally.clear()
         if (self.steps - 1) // 52 != self.year:
             self.new_year()
+        self.history.week(self)
         if self.steps == self.policy_week and self.cfg.burn_in_weeks:
             self.apply(self.cfg.policy)
         self.raise_awareness()

@@ -32,6 +32,8 @@ class NationalReferralMechanism:
         m.tally["nrm_referrals"] += 1
         m.tally["nrm_referrals_minor"] += victim.minor
         m.tally["nrm_referrals_domestic"] += m.cfg.world.sources[victim.origin].domestic
+        m.tally[f"nrm_referrals_type_{victim.exploitation}"] += 1
+        m.tally[f"nrm_referrals_source_{victim.origin}"] += 1
 
     def decide(self) -> None:
         """This week's RG decisions, then as many CG decisions as capacity allows."""

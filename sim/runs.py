@@ -1,8 +1,8 @@
 """Results on disk: one job's folder, a sweep's gathered tables and manifest, and reproduction.
 
-A job folder holds Hydra's ``.hydra/`` (config and overrides), ``timeseries.parquet`` and
-``summary.json``. The summary is written last and atomically, so a job folder is complete if
-and only if its ``summary.json`` exists.
+A job folder holds Hydra's ``.hydra/`` (config and overrides), ``timeseries.parquet``,
+``years.parquet`` and ``summary.json``. The summary is written last and atomically, so a job
+folder is complete if and only if its ``summary.json`` exists.
 """
 
 import hashlib
@@ -25,9 +25,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from sim.config import Analysis, Config, ConfigError, run_seed, validate
-from sim.folders import ERROR, SERIES, SUMMARY, job_dirname  # noqa: F401 (re-exported)
+from sim.folders import ERROR, SERIES, SUMMARY, YEARS, job_dirname  # noqa: F401 (re-exported)
 from sim.metrics import summary, timeseries
 from sim.model import RunStopped, TraffickingModel
+from sim.years import years
 
 PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core",
             "omegaconf", "hydra-joblib-launcher", "hydra-submitit-launcher", "matplotlib")
@@ -100,6 +101,8 @@ def run_job(config: Config, out: Path, overrides: list[str]) -> dict:
     series, metrics = simulate(config, out)
     simulated = time.perf_counter() - clock
     write_atomic(out / SERIES, lambda p: series.to_parquet(p, index=False))
+    yearly = years(series, config)
+    write_atomic(out / YEARS, lambda p: yearly.to_parquet(p, index=False))
     record = {"overrides": overrides, "seed": config.seed, "replication": config.replication,
               "run_seed": run_seed(config), "config_sha256": fingerprint(config),
               "simulation_s": round(simulated, 3), "metrics": metrics}

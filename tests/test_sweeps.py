@@ -69,7 +69,7 @@ BAD_INPUT = [
     ("policy.care.support_gbp=lots", "error: Error merging override policy.care.support_gbp=lots;"
                                      " Value 'lots' of type 'str' could not be converted"),
     ("no_such_key=1", "error: no_such_key: no such key"),
-    ("world=null", "error: world = 'null': one of europe, toy, uk_2011 (the files of world/"),
+    ("world=null", "error: world = 'null': one of europe, toy, uk_2011, uk_2012_2024 (the files"),
 ]
 
 

@@ -21,6 +21,8 @@ POSITIONS: dict[str, tuple[float, float]] = {
     # sources
     "uk": (12, 14), "other_eu": (77, 35), "romania": (92, 22), "albania": (88, -7),
     "nigeria": (58, -18), "rest_of_world": (100, -15), "china": (110, 30), "vietnam": (114, 10),
+    # uk_2012_2024
+    "uk_county_lines": (14, 22), "eritrea": (84, -20), "sudan": (72, -24),
     # toy
     "capital": (35, 22), "north": (22, 44), "port": (51, 18), "tunnel": (50, 10),
     "airport": (26, 17), "hub": (63, 14), "home": (12, 14), "east": (88, 24),
