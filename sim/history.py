@@ -21,8 +21,8 @@ from sim.config import (
     ConfigError,
     Event,
     Policy,
-    _check_range,
     _check_sizes,
+    check_range,
 )
 
 WEEKS_A_YEAR = 52
@@ -288,7 +288,7 @@ def check_history(cfg: Config) -> None:
             values.append(v)
             name = [c.event.name for c in changes if c.start <= week][-1:] or [
                 changes[0].event.name]
-            _check_range(f"{key.text} (reached after event {name[0]!r})",
+            check_range(f"{key.text} (reached after event {name[0]!r})",
                          round(v) if key.integer else v, key.meta)
         if key.path[-1] == "groups":
             key.set(reached, max(values))

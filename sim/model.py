@@ -226,7 +226,7 @@ class TraffickingModel(Model):
         """The drive to recruit of the groups of each region, where it is the same for all of
         them (None under ``capacity``, where each group's own spare capacity drives it)."""
         mechanism = self.cfg.groups.recruitment
-        if mechanism == "market":
+        if self.market is not None:
             return self.market.margins()
         if mechanism == "unconstrained":
             return dict.fromkeys(self.cfg.world.regions, self.cfg.recruitment.drive)

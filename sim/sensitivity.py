@@ -146,7 +146,7 @@ def design_table(factors: list[Factor], x: np.ndarray):
     """One row per point: each factor's value (a structural factor's level by name)."""
     import pandas as pd
 
-    columns = {"point": np.arange(len(x))}
+    columns: dict[str, object] = {"point": np.arange(len(x))}
     for j, f in enumerate(factors):
         columns[f.name] = [f.level(v) for v in x[:, j]] if f.levels else x[:, j]
     return pd.DataFrame(columns)

@@ -163,7 +163,8 @@ def value_at(base, key: str):
 def field_of(key: str) -> tuple[dict, type | None]:
     """The schema's metadata (lo, hi, unit, source) of a parameter and its type (None if the
     key is not a parameter)."""
-    cls, parts, i = Config, key.split("."), 0
+    cls: type = Config
+    parts, i = key.split("."), 0
     while i < len(parts):
         found = {f.name: f for f in fields(cls)}.get(parts[i])
         if found is None:
@@ -173,7 +174,7 @@ def field_of(key: str) -> tuple[dict, type | None]:
         if is_dataclass(kind):
             cls, i = kind, i + 1  # type: ignore[assignment]
         elif args and is_dataclass(args[-1]):  # dict[str, Source], list[Route]: skip the name
-            cls, i = args[-1], i + 2
+            cls, i = args[-1], i + 2  # type: ignore[assignment]
         else:
             rest = len(parts) - i - 1
             if rest == 0 or (rest == 1 and args):

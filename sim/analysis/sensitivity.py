@@ -141,7 +141,7 @@ def verdict(effect: np.ndarray, base: np.ndarray, parts) -> dict:
         significant = not (e.low <= 0 <= e.high)
         found.append((name, e, significant))
     share = float(np.mean(np.sign(effect) == sign)) if sign else float("nan")
-    row = {"mean": overall.mean, "lo": overall.low, "hi": overall.high,
+    row: dict[str, object] = {"mean": overall.mean, "lo": overall.low, "hi": overall.high,
            "relative": overall.mean / scale, "same_sign_share": share}
     reversed_ = [(n, e) for n, e, s in found if s and sign and np.sign(e.mean) == -sign]
     if not sign:
