@@ -30,7 +30,7 @@ from sim.metrics import summary, timeseries
 from sim.model import RunStopped, TraffickingModel
 from sim.years import years
 
-PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core",
+PACKAGES = ("sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core", "SALib",
             "omegaconf", "hydra-joblib-launcher", "hydra-submitit-launcher", "matplotlib")
 
 

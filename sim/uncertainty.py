@@ -5,6 +5,7 @@ and why. A point of a design (one value per factor) becomes the overrides of a j
 import copy
 import math
 from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
 from typing import get_args
 
 from omegaconf import DictConfig, OmegaConf
@@ -55,13 +56,18 @@ def names() -> list[str]:
 
 
 def load(name: str, base: Config) -> tuple[list[Factor], list[str]]:
-    """The factors of ``configs/uncertainty/<name>.yaml``, checked against ``base`` (the
-    composed config they vary), and the names of the factors a Sobol analysis varies."""
-    path = FOLDER / f"{name}.yaml"
+    """The factors of ``configs/uncertainty/<name>.yaml`` (or of the file ``name``, a path
+    ending in .yaml), checked against ``base`` (the composed config they vary), and the
+    names of the factors a Sobol analysis varies."""
+    path = Path(name) if name.endswith(".yaml") else FOLDER / f"{name}.yaml"
     if not path.is_file():
         raise ConfigError(f"uncertainty = {name!r}: one of {', '.join(names())} (the files of "
-                          f"configs/uncertainty/ without .yaml)")
-    spec = OmegaConf.to_container(OmegaConf.load(path))
+                          "configs/uncertainty/ without .yaml), or a .yaml file of your own")
+    try:
+        spec = OmegaConf.to_container(OmegaConf.load(path))
+    except Exception as err:
+        why = str(err).splitlines()[0]
+        raise ConfigError(f"{path}: not a readable YAML file ({why})") from None
     if not isinstance(spec, dict) or not isinstance(spec.get("factors"), dict):
         raise ConfigError(f"{path}: needs a mapping 'factors' of name: {{range|scale|levels, "
                           "why}}")

@@ -109,3 +109,28 @@ def test_under_the_market_a_drop_in_outflow_raises_the_stock_more_than_under_cap
         b = outcomes(toy(*cfg, "exploitation.leave=0.004"), range(4), key)[key]
         rise[mechanism] = b.mean() / a.mean()
     assert rise["market"] > rise["capacity"] + 0.05, rise
+
+
+def test_unconstrained_groups_do_not_refill_the_places_identification_frees():
+    """Under capacity (and demand), identifying more victims frees places that groups refill,
+    so recruitment rises; unconstrained groups recruit at their own pace whatever is freed."""
+    key = "recruited_per_year"
+    rise = {}
+    for mechanism in ("capacity", "demand", "unconstrained"):
+        cfg = (f"groups.recruitment={mechanism}",)
+        a = outcomes(toy(*cfg), SEEDS, key)[key]
+        b = outcomes(toy(*cfg, "policy.care.training_gbp=1.0e7"), SEEDS, key)[key]
+        rise[mechanism] = b.mean() / a.mean()
+    assert rise["capacity"] > 1.05 and rise["demand"] > 1.05, rise
+    assert abs(rise["unconstrained"] - 1) < 0.03, rise
+
+
+def test_static_routes_do_not_move_away_from_a_tightened_entry_point():
+    keys = "crossings_port_per_year", "crossings_tunnel_per_year"
+    moved = {}
+    for learning in ("learned", "static"):
+        a = outcomes(toy(f"routes.learning={learning}"), SEEDS, *keys)
+        b = outcomes(toy(f"routes.learning={learning}", "policy.border.entry=port",
+                         "policy.border.entry_screening=10"), SEEDS, *keys)
+        moved[learning] = b[keys[0]].mean() / a[keys[0]].mean()
+    assert moved["learned"] < 0.7 and abs(moved["static"] - 1) < 0.1, moved

@@ -84,3 +84,25 @@ def test_default_world_sits_near_the_uk_picture_of_2013():
     assert 0.15 <= s["referred_domestic_share"] <= 0.35
     assert 20 <= s["convictions_per_year"] <= 200  # CPS 2017-18: 185, at 3x the referrals
     assert 100 <= s["groups_active_end"] <= 600
+
+
+def test_under_demand_recruitment_a_regions_groups_share_its_unmet_demand():
+    model = TraffickingModel(toy("groups.recruitment=demand"), rng=1)
+    region = next(r for r, d in model.demand.items() if d)
+    groups = [g for g in model.crime.groups if g.active and g.region == region]
+    for g in groups:
+        g.load = 0
+    groups[0].load = model.demand[region] // 2  # one group holds half of what the region wants
+    assert model.drives()[region] == pytest.approx(1 - (model.demand[region] // 2)
+                                                   / model.demand[region])
+    groups[0].load = model.demand[region]
+    assert model.drives()[region] == 0.0
+
+
+def test_static_routes_keep_the_prior_belief_of_every_entry_point():
+    model = TraffickingModel(toy("routes.learning=static"), rng=1)
+    model.run_for(52)
+    assert sum(model.tally.values()) and (model.crime.beliefs.risk == 0.05).all()
+    learned = TraffickingModel(toy(), rng=1)
+    learned.run_for(52)
+    assert (learned.crime.beliefs.risk != 0.05).any()
