@@ -13,7 +13,7 @@ STOCKS = {"victims_exploited": 0.03, "survivors_at_risk": 0.03, "victims_in_supp
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mechanism", ["capacity", "market"])
+@pytest.mark.parametrize("mechanism", ["capacity", "demand", "market", "unconstrained"])
 def test_stocks_barely_drift_over_the_last_burn_in_year(mechanism):
     cfg = load_config([f"groups.recruitment={mechanism}", "policy_weeks=52"])
     burn_in = cfg.burn_in_weeks
