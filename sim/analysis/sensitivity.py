@@ -178,14 +178,15 @@ def robustness(design: dict, values: dict, outcomes) -> pd.DataFrame:
 
 
 @styled
-def morris_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path) -> Path:
+def morris_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path,
+                  caption: str) -> Path:
     """mu* against sigma for the baseline level and each policy's effect on ``key``."""
     fig = Figure(figsize=(3.2 * len(scenarios), 3.4), layout="constrained")
     axes = fig.subplots(1, len(scenarios), squeeze=False)[0]
     for ax, scenario in zip(axes, scenarios, strict=True):
         part = table[(table.outcome == key) & (table.scenario == scenario)]
         ax.errorbar(part.mu_star, part.sigma, xerr=part.mu_star_conf, fmt="o", ms=3,
-                    color="#0072B2", ecolor="#999999", elinewidth=0.8)
+                    color="#0072B2", ecolor="#999999", elinewidth=0.8, label="a factor (95% CI)")
         noise = part[part.parameter == NOISE]
         ax.plot(noise.mu_star, noise.sigma, "o", ms=5, color="#D55E00", label="seed (noise)")
         for _, r in part.nlargest(4, "mu_star").iterrows():
@@ -198,14 +199,16 @@ def morris_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: P
         thousands(ax, "y")
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
-    axes[0].set_ylabel("sigma")
-    axes[0].legend(fontsize=7, loc="upper left")
+    axes[0].set_ylabel("sigma (interactions, non-linearity)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower left", fontsize=7,
+               frameon=False, title=caption, title_fontsize=7, alignment="left")
     fig.suptitle(f"Morris screening: {outcome(key).label} ({outcome(key).unit})", fontsize=10)
     return save(fig, folder, f"morris_{key}")
 
 
 @styled
-def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path) -> Path:
+def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path,
+                 caption: str) -> Path:
     """First-order and total Sobol indices with 95% CIs, per scenario."""
     fig = Figure(figsize=(3.2 * len(scenarios), 3.4), layout="constrained")
     axes = fig.subplots(1, len(scenarios), squeeze=False, sharey=True)[0]
@@ -219,7 +222,8 @@ def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Pa
         ax.set_title("level under the baseline" if scenario == "baseline"
                      else f"effect of {scenario}", fontsize=9)
         ax.set_xlabel("share of variance")
-    axes[0].legend(fontsize=7, loc="lower right")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower left", fontsize=7,
+               frameon=False, title=caption, title_fontsize=7, alignment="left")
     fig.suptitle(f"Sobol indices: {outcome(key).label}", fontsize=10)
     return save(fig, folder, f"sobol_{key}")
 
@@ -227,9 +231,27 @@ def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Pa
 # --- the report ---------------------------------------------------------------------------
 
 
+def sig(x: float, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures, with thousands separators: 22,400."""
+    if not np.isfinite(x) or x == 0:
+        return f"{x:g}"
+    places = digits - int(np.floor(np.log10(abs(x)))) - 1
+    return f"{round(x, places):,.{max(places, 0)}f}"
+
+
+def figure_caption(design: dict) -> str:
+    n, k = len(design["points"]), len(design["factors"])
+    what = ("mu*: the mean absolute change of the quantity when a factor crosses its range "
+            "(elementary effects); sigma: their spread" if design["method"] == "morris" else
+            "first-order (alone) and total (with interactions) shares of the variance; "
+            "95% bootstrap CIs")
+    return (f"{design['method'].capitalize()} design: {n} points of {k} factors, each run "
+            f"under the baseline and every policy (effects paired). {what}.")
+
+
 def how_far(row: pd.Series, design: dict) -> str:
     if design["method"] == "morris":
-        return f"{row.parameter} ({short(row.mu_star)} ± {short(row.mu_star_conf)})"
+        return f"{row.parameter} ({sig(row.mu_star)} ± {sig(row.mu_star_conf, 2)})"
     return f"{row.parameter} ({row.ST:.2f} ± {row.ST_conf:.2f})"
 
 
@@ -302,7 +324,8 @@ def analyse(root, outcomes=None) -> Path:
     verdicts.to_csv(root / "robustness.csv", index=False)
     draw = morris_figure if design["method"] == "morris" else sobol_figure
     folder = root / "figures"
-    made = [draw(table, key, ["baseline", *design["policies"]], folder) for key in outcomes]
+    made = [draw(table, key, ["baseline", *design["policies"]], folder, figure_caption(design))
+            for key in outcomes]
     (root / "report.md").write_text(render(root, design, table, verdicts, outcomes, made))
     if len(design["points"]) < 20:
         print(f"warning: {len(design['points'])} points: indices this coarse only screen; "
