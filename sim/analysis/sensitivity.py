@@ -129,38 +129,39 @@ def subsets(design: dict) -> list[tuple[str, np.ndarray]]:
 
 
 def verdict(effect: np.ndarray, base: np.ndarray, parts) -> dict:
-    """Holds (the same sign, significant, in every part), depends on (in some part the
-    effect is not significant and under half its size over the design), reverses (in some
-    part significant with the opposite sign), or no clear effect overall."""
+    """The effect over the design (relative to the baseline's mean level), and whether it
+    holds (significant with the same sign in every part), depends on a part (where it is not
+    significant and under half its size over the design), reverses in a part (significant
+    with the opposite sign), or is not clear overall (and where it is)."""
     overall = mean_ci(effect)
-    scale = float(np.mean(base)) or 1.0
+    mean = float(np.mean(base)) or 1.0
     sign = 0 if overall.low <= 0 <= overall.high else int(np.sign(overall.mean))
-    found = []
+    found = []  # (part, estimate, significant, relative to the part's baseline)
     for name, mask in parts:
         e = mean_ci(effect[mask])
-        significant = not (e.low <= 0 <= e.high)
-        found.append((name, e, significant))
+        found.append((name, e, not (e.low <= 0 <= e.high),
+                      e.mean / (float(np.mean(base[mask])) or 1.0)))
     share = float(np.mean(np.sign(effect) == sign)) if sign else float("nan")
-    row: dict[str, object] = {"mean": overall.mean, "lo": overall.low, "hi": overall.high,
-           "relative": overall.mean / scale, "same_sign_share": share}
-    reversed_ = [(n, e) for n, e, s in found if s and sign and np.sign(e.mean) == -sign]
+    row: dict[str, object] = {"mean": overall.mean, "low": overall.low, "high": overall.high,
+                              "relative": overall.mean / mean, "same_sign_share": share}
+    whole = f"{overall.mean / mean:+.0%}"
     if not sign:
-        strong = [(n, e) for n, e, s in found if s]
-        row["verdict"] = "no clear effect" + (
-            f"; significant only when {strong[0][0]}" if strong else "")
+        strong = sorted((f for f in found if f[2]), key=lambda f: -abs(f[3]))
+        row["verdict"] = f"no clear effect ({whole}, n.s.)" + (
+            f"; {strong[0][3]:+.0%} when {strong[0][0]}" if strong else "")
         return row
-    if reversed_:
-        name, e = max(reversed_, key=lambda t: abs(t[1].mean))
-        row["verdict"] = f"reverses when {name} ({e.mean / scale:+.0%})"
+    reverse = [f for f in found if f[2] and np.sign(f[1].mean) == -sign]
+    if reverse:
+        name, _, _, rel = max(reverse, key=lambda f: abs(f[3]))
+        row["verdict"] = f"{whole}; reverses when {name} ({rel:+.0%})"
         return row
-    weak = [(n, e) for n, e, s in found
-            if not s and abs(e.mean) < abs(overall.mean) / 2]
+    weak = [f for f in found if not f[2] and abs(f[1].mean) < abs(overall.mean) / 2]
     if weak:
-        name, e = min(weak, key=lambda t: abs(t[1].mean))
-        row["verdict"] = f"depends on {name} ({e.mean / scale:+.0%}, n.s.)"
+        name, _, _, rel = min(weak, key=lambda f: abs(f[1].mean))
+        row["verdict"] = f"{whole}; depends on {name} ({rel:+.0%}, n.s.)"
         return row
-    means = [e.mean / scale for _, e, _ in found] or [overall.mean / scale]
-    row["verdict"] = f"holds ({overall.mean / scale:+.0%}; {min(means):+.0%} to {max(means):+.0%})"
+    spread = [f[3] for f in found] or [overall.mean / mean]
+    row["verdict"] = f"holds: {whole} ({min(spread):+.0%} to {max(spread):+.0%})"
     return row
 
 
@@ -266,9 +267,13 @@ def render(root: Path, design: dict, table: pd.DataFrame, verdicts: pd.DataFrame
              f" each run under {', '.join(scenarios)}: {n * len(scenarios)} runs. A policy's "
              "effect is its outcome minus the baseline's at the same point and seed.", ""]
     lines += ["## Which conclusions hold", "",
-              "Each policy's mean effect over the design, and whether its sign survives every "
-              "structural alternative and either half of every numeric range (95% t "
-              "intervals over the design's points: parameter and seed variation together).",
+              "Each policy's mean effect over the design (relative to the baseline's mean "
+              "level), and whether its sign survives every structural alternative and either "
+              "half of every numeric range (95% t intervals over the design's points: "
+              "parameter and seed variation together). *Holds*: significant with the same "
+              "sign everywhere (the range of the effect across those parts in brackets); "
+              "*reverses when X*: significant with the opposite sign where X; *depends on X*: "
+              "not significant and under half the size where X.",
               "", "| policy | " + " | ".join(outcome(o).label for o in outcomes) + " |",
               "|---|" + "---|" * len(outcomes)]
     for policy in design["policies"]:
