@@ -165,6 +165,32 @@ def verdict(effect: np.ndarray, base: np.ndarray, parts) -> dict:
     return row
 
 
+def by_level(design: dict, values: dict, outcomes) -> list[str]:
+    """Markdown tables: each policy's mean effect under each level of each structural factor
+    (relative to the baseline's mean there; * where its 95% interval excludes zero)."""
+    x = np.array(design["x"])
+    lines = []
+    for j, f in enumerate(design["factors"]):
+        if not f["levels"]:
+            continue
+        k = len(f["levels"])
+        which = np.minimum((x[:, j] * k).astype(int), k - 1)
+        lines += [f"### Under each level of `{f['name']}`", "",
+                  "| policy | level | " + " | ".join(outcome(o).label for o in outcomes) + " |",
+                  "|---|---|" + "---|" * len(outcomes)]
+        for policy in design["policies"]:
+            for i, level in enumerate(f["levels"]):
+                mask = which == i
+                cells = []
+                for key in outcomes:
+                    e = mean_ci(values[key, policy][mask])
+                    rel = e.mean / (float(np.mean(values[key, "baseline"][mask])) or 1.0)
+                    cells.append(f"{rel:+.0%}{'*' if not (e.low <= 0 <= e.high) else ''}")
+                lines.append(f"| {policy} | {level} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
 def robustness(design: dict, values: dict, outcomes) -> pd.DataFrame:
     parts = subsets(design)
     rows = []
@@ -257,7 +283,7 @@ def how_far(row: pd.Series, design: dict) -> str:
 
 
 def render(root: Path, design: dict, table: pd.DataFrame, verdicts: pd.DataFrame,
-           outcomes, made: list[Path]) -> str:
+           outcomes, made: list[Path], levels: list[str]) -> str:
     method = design["method"]
     n, k = len(design["points"]), len(design["factors"])
     scenarios = ["baseline", *design["policies"]]
@@ -280,6 +306,10 @@ def render(root: Path, design: dict, table: pd.DataFrame, verdicts: pd.DataFrame
         cells = [verdicts[(verdicts.policy == policy) & (verdicts.outcome == o)].verdict.iloc[0]
                  for o in outcomes]
         lines.append(f"| {policy} | " + " | ".join(cells) + " |")
+    if levels:
+        lines += ["", "Each policy's mean effect under each structural alternative (relative "
+                  "to the baseline there; * where its 95% interval excludes zero; the other "
+                  "factors vary over their ranges).", "", *levels]
     measure = ("mu*, the typical change across the factor's range, ± its 95% bootstrap CI"
                if method == "morris" else "total Sobol index ± its 95% bootstrap CI")
     lines += ["", "## What moves each outcome most", "",
@@ -331,7 +361,9 @@ def analyse(root, outcomes=None) -> Path:
     folder = root / "figures"
     made = [draw(table, key, ["baseline", *design["policies"]], folder, figure_caption(design))
             for key in outcomes]
-    (root / "report.md").write_text(render(root, design, table, verdicts, outcomes, made))
+    levels = by_level(design, values, outcomes)
+    (root / "report.md").write_text(render(root, design, table, verdicts, outcomes, made,
+                                           levels))
     if len(design["points"]) < 20:
         print(f"warning: {len(design['points'])} points: indices this coarse only screen; "
               "raise samples=N for a reading", file=sys.stderr)
