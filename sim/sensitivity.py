@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from sim.config import ConfigError
+from sim.config import ConfigError, validate
 from sim.runs import write_atomic
 from sim.settings import load_config
 from sim.uncertainty import Factor, load, point_overrides, problem
@@ -25,7 +25,7 @@ from sim.uncertainty import Factor, load, point_overrides, problem
 METHODS = ("morris", "sobol")
 SAMPLES = {"morris": 4, "sobol": 16}  # trajectories; base samples (a power of 2)
 POLICIES = ("victim_support", "enforcement", "border", "prevention")
-OPTIONS = ("method", "samples", "uncertainty", "policies", "parameters", "seed")
+OPTIONS = ("method", "samples", "uncertainty", "policies", "parameters")
 USAGE = ("python -m sim sensitivity method=morris|sobol [samples=N] [uncertainty=default] "
          "[policies=a,b] [parameters=a,b (sobol)] [world=...] [hydra.sweep.dir=DIR] "
          "[override ...]")
@@ -59,6 +59,7 @@ def names(value: str) -> list[str]:
 
 
 def whole(key: str, value: str, lo: int) -> int:
+    """A whole number of at least ``lo``, or ConfigError."""
     try:
         n = int(value)
     except ValueError:
@@ -80,7 +81,6 @@ def prepare(args: list[str]) -> list[str]:
     samples = whole("samples", options.get("samples", str(SAMPLES[method])), 1)
     if method == "sobol" and samples & (samples - 1):
         raise ConfigError(f"samples = {samples}: Sobol's design needs a power of 2 (8, 16, 32...)")
-    seed = whole("seed", options.get("seed", "0"), 0)
     policies = names(options.get("policies", ",".join(POLICIES)))
     known = sorted(p.stem for p in GROUPS["policy"].glob("*.yaml"))
     for name in policies:
@@ -96,6 +96,8 @@ def prepare(args: list[str]) -> list[str]:
         from sim.cli import describe
 
         raise ConfigError(describe(err)) from None
+    validate(base)
+    seed = base.seed  # the design's draw, as the runs', follows the config's seed
     factors, sobol = load(options.get("uncertainty", "default"), base)
     if method == "sobol":
         chosen = names(options["parameters"]) if "parameters" in options else sobol
