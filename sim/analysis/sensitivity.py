@@ -292,6 +292,10 @@ def render(root: Path, design: dict, table: pd.DataFrame, verdicts: pd.DataFrame
              f"{'trajectories' if method == 'morris' else 'base samples'}: {design['samples']}),"
              f" each run under {', '.join(scenarios)}: {n * len(scenarios)} runs. A policy's "
              "effect is its outcome minus the baseline's at the same point and seed.", ""]
+    if method == "sobol" and design["samples"] < 64:
+        lines += [f"With {design['samples']} base samples the Sobol estimates are rough: an "
+                  "index can exceed 1 or fall below 0 and its interval is wide; read the "
+                  "ranking, not the values, and run samples=64 or more for values.", ""]
     lines += ["## Which conclusions hold", "",
               "Each policy's mean effect over the design (relative to the baseline's mean "
               "level), and whether its sign survives every structural alternative and either "
