@@ -13,6 +13,8 @@ from sim.analysis.figures import save, styled, thousands
 from sim.config import Config
 
 BAND = (0.05, 0.95)
+COLUMNS = ["measure", "year", "observed", "low_published", "high_published", "median", "low",
+           "high", "calibrated", "error", "error_calibrated", "in_band", "sample"]
 NAMES = {"nrm_referrals": "NRM referrals a year", "share_minors": "share of referrals: minors",
          "share_uk_nationals": "share of referrals: UK nationals",
          "prevalence": "exploited in the year (prevalence)",
@@ -31,11 +33,13 @@ def label(measure: str) -> str:
 def bands(runs: pd.DataFrame, measure: str) -> pd.DataFrame:
     """Per year: the posterior predictive median and 90% band of ``measure``, and the
     calibrated world's run."""
+    own = runs[runs["calibrated"]].set_index("year")[measure]
     draws = runs[~runs["calibrated"]]
+    if draws.empty:  # predictive=0: the calibrated run alone, no band
+        return pd.DataFrame({"median": own, "low": np.nan, "high": np.nan, "calibrated": own})
     grouped = draws.groupby("year")[measure]
     table = pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(BAND[0]),
                           "high": grouped.quantile(BAND[1])})
-    own = runs[runs["calibrated"]].set_index("year")[measure]
     table["calibrated"] = own.reindex(table.index)
     return table
 
@@ -61,7 +65,7 @@ def comparison(runs: pd.DataFrame, observed: pd.DataFrame, fit: tuple[int, int]
                          "error_calibrated": sim["calibrated"] / row.value - 1,
                          "in_band": bool(sim["low"] <= row.value <= sim["high"]),
                          "sample": "in" if fit[0] <= row.year <= fit[1] else "out"})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def pct(x: float) -> str:
