@@ -96,7 +96,7 @@ def split(args: list[str]) -> tuple[dict[str, str], list[str]]:
         else:
             rest.append(arg)
     for key in ("replication", "replications", "experiment", "hydra.sweeper.design",
-                "policy_weeks"):
+                "sweep"):
         if any(a.split("=", 1)[0] == key for a in rest):
             raise ConfigError(f"{key}: set by the calibration (usage: {USAGE}); the years "
                               "fitted are fit=FIRST-LAST")
@@ -316,7 +316,8 @@ class Runner:
                   "parameters": list(points.values())}
         write_atomic(folder / PARTICLES, lambda p: p.write_text(json.dumps(design, indent=1)))
         weeks = self.policy_weeks if weeks is None else weeks
-        argv = ["--multirun", *self.settings.overrides, *self.settings.hydra,
+        given = [o for o in self.settings.overrides if not o.startswith("policy_weeks=")]
+        argv = ["--multirun", *given, *self.settings.hydra,
                 f"policy_weeks={weeks}", "sweep=calibration", f"hydra.sweep.dir={folder}",
                 f"hydra.sweeper.design={folder / PARTICLES}"]
         clock = time.time()

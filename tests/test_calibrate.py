@@ -21,11 +21,11 @@ SPEC = """factors:
     scale: [0.5, 2.0]
     keys: [exploitation.identification.*]
     why: "a test"
-  recruitment.rate:
-    range: [1.0, 4.0]
+  care.adult_referral:
+    range: [0.2, 0.9]
     why: "a test"
 """
-TRUTH = {"identification": 1.4, "recruitment.rate": 2.8}
+TRUTH = {"identification": 1.4, "care.adult_referral": 0.7}  # neither the toy world's
 TOY = ["world=toy", "burn_in_weeks=52"]
 
 
@@ -53,9 +53,9 @@ def fake_years(params: dict, replication: int, years=(1, 2, 3)) -> pd.DataFrame:
     """What a run would give: referrals and prevalence driven by the two factors, with noise
     from the run's replication."""
     rng = np.random.default_rng(replication)
-    rate, ident = params["recruitment.rate"], params["identification"]
-    prevalence = 700 * rate / ident ** 0.5 * rng.lognormal(0, 0.03, len(years))
-    referrals = 0.15 * ident * prevalence * rng.lognormal(0, 0.03, len(years))
+    referral, ident = params["care.adult_referral"], params["identification"]
+    prevalence = 2000 / ident ** 0.5 * rng.lognormal(0, 0.03, len(years))
+    referrals = 0.3 * referral * ident * prevalence * rng.lognormal(0, 0.03, len(years))
     return pd.DataFrame({"year": list(years), "nrm_referrals": referrals,
                          "prevalence": prevalence, "share_minors": 0.4})
 
@@ -105,9 +105,11 @@ def test_abc_smc_in_rounds_resumes_where_it_was_killed_and_gives_the_same_poster
     populations = pd.read_parquet(killed / "populations.parquet")
     assert list(populations["generation"]) == [0, 1, 2, 3]
     assert populations["epsilon"].is_monotonic_decreasing
-    for name, value in TRUTH.items():
-        low, high = (cal.weighted_quantile(whole[name], whole["weight"], q) for q in (0.05, 0.95))
-        assert low < value < high, (name, low, high)
+    for f in load(str(spec), load_config(TOY))[0]:  # the truth inside, and learnt from data
+        low, high = (cal.weighted_quantile(whole[f.name], whole["weight"], q)
+                     for q in (0.05, 0.95))
+        assert low < TRUTH[f.name] < high, (f.name, low, high)
+        assert high - low < 0.5 * (f.bounds[1] - f.bounds[0]), (f.name, low, high)
     text = (killed / "toy_calibrated.yaml").read_text()
     assert text.startswith("# @package _global_") and str(killed / "posterior.parquet") in text
     assert (killed / "report.md").exists() and (killed / "figures" / "fit.png").exists()
@@ -116,29 +118,31 @@ def test_abc_smc_in_rounds_resumes_where_it_was_killed_and_gives_the_same_poster
 @pytest.mark.slow
 def test_a_synthetic_truth_on_the_toy_world_is_recovered_within_the_90_percent_interval(
         tmp_path):
-    """Data simulated from known parameters (identification x1.4, recruitment 2.8: neither
-    the default) and fitted by the command as a user runs it; re-running it keeps every job."""
+    """Data simulated from known parameters (identification x1.4, adults referred 0.7:
+    neither the toy world's) and fitted by the command as a user runs it; re-running it keeps every job."""
     spec = tmp_path / "toy.yaml"
     spec.write_text(SPEC)
     base = load_config(TOY)
     factors, _ = load(str(spec), base)
     truth = point_overrides(factors, [TRUTH[f.name] for f in factors], base)
-    sim(*TOY, "policy_weeks=104", "replication=9999", *truth,
+    sim(*TOY, "policy_weeks=156", "replication=9999", *truth,
         f"hydra.run.dir={tmp_path / 'truth'}")
     years = pd.read_parquet(tmp_path / "truth" / "years.parquet")
     data = tmp_path / "targets.csv"
     pd.DataFrame([{"year": r.year, "measure": m, "value": getattr(r, m), "source": "synthetic"}
                   for r in years.itertuples()
-                  for m in ("nrm_referrals", "prevalence", "share_minors")]).to_csv(data)
+                  for m in ("nrm_referrals", "identified", "prevalence")]).to_csv(data)
     folder = tmp_path / "fit"
-    args = ["calibrate", *TOY, f"uncertainty={spec}", f"targets={data}", "population=12",
-            "generations=3", "predictive=4", "fit=1-2", f"hydra.sweep.dir={folder}"]
+    args = ["calibrate", *TOY, "policy_weeks=156", f"uncertainty={spec}", f"targets={data}",
+            "population=10", "generations=3", "predictive=3", "fit=1-2",
+            f"hydra.sweep.dir={folder}"]
     sim(*args)
     posterior = pd.read_parquet(folder / "posterior.parquet")
-    assert len(posterior) == 12 and posterior["weight"].sum() == pytest.approx(1)
+    assert len(posterior) == 10 and posterior["weight"].sum() == pytest.approx(1)
     for name, value in TRUTH.items():
         low, high = (cal.weighted_quantile(posterior[name], posterior["weight"], q)
                      for q in (0.05, 0.95))
+        print(f"{name}: truth {value}, posterior 90% interval [{low:.3g}, {high:.3g}]")
         assert low < value < high, (name, low, high)
     fit = pd.read_csv(folder / "fit.csv")
     assert set(fit["sample"]) == {"in", "out"}  # year 3 predicted, not fitted
@@ -162,7 +166,7 @@ def toy_files(folder) -> list[str]:
     (["targets=/no/such.csv"], "targets = '/no/such.csv': no such file"),
     (["fit=5-5"], "fit = 5-5: no figure of the targets file"),
     (["replication=3"], "replication: set by the calibration"),
-    (["policy_weeks=52"], "policy_weeks: set by the calibration"),
+    (["sweep=x"], "sweep: set by the calibration"),
     (["recruitment.rate=3", "uncertainty=hindcast", "world=uk_2012_2024"],
      "recruitment.rate=3: the calibration fits recruitment.rate"),
     (["--fast"], "--fast: not an option of calibrate"),
