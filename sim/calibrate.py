@@ -403,7 +403,7 @@ def make_sampler(model: Model, runner: Runner, settings: Settings, rate_of):
                 need = n - sample.n_accepted
                 if tried:
                     rate = max(accepted / tried, 0.02)
-                k = min(max(need, math.ceil(1.2 * need / rate)), 10 * n)
+                k = min(max(need, math.ceil(need / rate)), 10 * n)
                 seeds = [int(s) for s in np.random.SeedSequence(
                     [settings.seed, t + 1, r]).generate_state(k) % (2**31 - 1)]
                 model.proposed = {}
@@ -484,8 +484,9 @@ def check_folder(root: Path, settings: Settings, args: list[str]) -> bool:
         if earlier.get("fit") != settings.same_fit():
             differ = sorted(k for k, v in settings.same_fit().items()
                             if earlier.get("fit", {}).get(k) != v)
-            raise ConfigError(f"{root}: holds a calibration with other settings ({', '.join(differ)}"
-                              f"); give the same or choose another hydra.sweep.dir")
+            raise ConfigError(f"{root}: holds a calibration with other settings "
+                              f"({', '.join(differ)}); give the same or choose another "
+                              "hydra.sweep.dir")
     elif any(root.iterdir()):
         raise ConfigError(f"{root}: not empty and not a calibration's folder; choose another "
                           "hydra.sweep.dir")
@@ -512,15 +513,17 @@ def fit(settings: Settings, factors: list[Factor], wanted: pd.DataFrame, runner:
     history_now: list = []
 
     def rate_of(t: int) -> float:
-        """The share of proposals to expect accepted: the last generation's, halved (the
-        next threshold is the median distance), from the database so a resume agrees."""
+        """The share of proposals to expect accepted in generation ``t``: all in the first,
+        half in the second (its threshold is the median distance of the first), then a little
+        less than in the generation before; read from the database, so a resumed calibration
+        proposes the same rounds."""
         if t == 0 or not history_now:
             return 1.0
         pops = history_now[0].get_all_populations()
         last = pops[pops["t"] == t - 1]
-        if last.empty or not last["samples"].iloc[0]:
+        if t == 1 or last.empty or not last["samples"].iloc[0]:
             return 0.5
-        return max(0.02, 0.5 * float(last["particles"].iloc[0] / last["samples"].iloc[0]))
+        return max(0.02, 0.8 * float(last["particles"].iloc[0] / last["samples"].iloc[0]))
 
     sampler = make_sampler(model, runner, settings, rate_of)
     resume = (root / DB).exists() and pyabc.History(db).n_populations > 0
@@ -619,23 +622,23 @@ def calibrated_world(root: Path, settings: Settings, base: Config, factors: list
     for f in factors:
         for key, value in f.values(medians[f.name], values):
             node = tree
-            *path, last = key.split(".")
-            for part in path:
+            *parents, last = key.split(".")
+            for part in parents:
                 node = node.setdefault(part, {})
             node[last] = value
     name = f"{base.world.name}_calibrated"
     tree.setdefault("world", {})["name"] = name
     world_file = next((o.split("=", 1)[1] for o in settings.overrides
                        if o.startswith("world=")), base.world.name)
-    lines = ["# @package _global_",
-             f"# {name}: the world {world_file} at the posterior medians of a calibration "
-             "(python -m sim calibrate).",
-             f"# Posterior: {root / 'posterior.parquet'} (fit report: {root / 'report.md'}).",
-             f"# Fitted to {settings.fit[0]}-{settings.fit[1]}; uncertainty set "
-             f"{settings.uncertainty}, population {settings.population}, "
-             f"{settings.generations} generations, seed {settings.seed}.",
-             "defaults:", f"  - {world_file}@world", "  - _self_", ""]
-    text = "\n".join(lines) + OmegaConf.to_yaml(OmegaConf.create(tree))
+    header = ["# @package _global_",
+              f"# {name}: the world {world_file} at the posterior medians of a calibration "
+              "(python -m sim calibrate).",
+              f"# Posterior: {root / 'posterior.parquet'} (fit report: {root / 'report.md'}).",
+              f"# Fitted to {settings.fit[0]}-{settings.fit[1]}; uncertainty set "
+              f"{settings.uncertainty}, population {settings.population}, "
+              f"{settings.generations} generations, seed {settings.seed}.",
+              "defaults:", f"  - {world_file}@world", "  - _self_", ""]
+    text = "\n".join(header) + OmegaConf.to_yaml(OmegaConf.create(tree))
     path = root / f"{name}.yaml"
     write_atomic(path, lambda p: p.write_text(text))
     return path

@@ -106,7 +106,7 @@ def factor(name: str, entry, tree: DictConfig, path) -> Factor:
         raise ConfigError(f"{where}: say why (a source, or 'assumption: ...')")
     if "keys" in entry and kind == "levels":
         raise ConfigError(f"{where}: levels set the key named by the factor; no keys")
-    keys = expand(entry["keys"] if "keys" in entry else [name], tree, where)
+    keys = expand(entry.get("keys", [name]), tree, where)
     if kind == "levels":
         levels = tuple(str(v) for v in entry["levels"])
         return Factor(name, kind, keys, (0.0, 1.0), levels, entry["why"])

@@ -119,7 +119,8 @@ def test_abc_smc_in_rounds_resumes_where_it_was_killed_and_gives_the_same_poster
 def test_a_synthetic_truth_on_the_toy_world_is_recovered_within_the_90_percent_interval(
         tmp_path):
     """Data simulated from known parameters (identification x1.4, adults referred 0.7:
-    neither the toy world's) and fitted by the command as a user runs it; re-running it keeps every job."""
+    neither the toy world's) and fitted by the command as a user runs it; re-running it keeps
+    every job."""
     spec = tmp_path / "toy.yaml"
     spec.write_text(SPEC)
     base = load_config(TOY)
