@@ -140,11 +140,12 @@ def test_a_synthetic_truth_on_the_toy_world_is_recovered_within_the_90_percent_i
     sim(*args)
     posterior = pd.read_parquet(folder / "posterior.parquet")
     assert len(posterior) == 10 and posterior["weight"].sum() == pytest.approx(1)
-    for name, value in TRUTH.items():
-        low, high = (cal.weighted_quantile(posterior[name], posterior["weight"], q)
+    for f in factors:
+        low, high = (cal.weighted_quantile(posterior[f.name], posterior["weight"], q)
                      for q in (0.05, 0.95))
-        print(f"{name}: truth {value}, posterior 90% interval [{low:.3g}, {high:.3g}]")
-        assert low < value < high, (name, low, high)
+        print(f"{f.name}: truth {TRUTH[f.name]}, posterior 90% interval [{low:.3g}, {high:.3g}]")
+        assert low < TRUTH[f.name] < high, (f.name, low, high)
+        assert high - low < 0.7 * (f.bounds[1] - f.bounds[0]), (f.name, low, high)  # learnt
     fit = pd.read_csv(folder / "fit.csv")
     assert set(fit["sample"]) == {"in", "out"}  # year 3 predicted, not fitted
     again = sim(*args)
