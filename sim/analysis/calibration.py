@@ -153,6 +153,44 @@ def posterior_figure(posterior: pd.DataFrame, factors, tuned: dict, caption: str
     return save(fig, folder, "posterior")
 
 
+@styled
+def pairs_figure(posterior: pd.DataFrame, factors, tuned: dict, folder: Path) -> Path:
+    """Each pair of parameters: the last generation's particles, sized by weight (the
+    correlations the marginals hide)."""
+    n = len(factors)
+    fig = Figure(figsize=(1.7 * n + 0.5, 1.7 * n + 0.5))
+    axes = fig.subplots(n, n, squeeze=False)
+    size = 60 * posterior["weight"] / posterior["weight"].max()
+    for i, fy in enumerate(factors):
+        for j, fx in enumerate(factors):
+            ax = axes[i][j]
+            if j >= i:
+                if j > i:
+                    fig.delaxes(ax)
+                    continue
+                ax.hist(posterior[fx.name], bins=np.linspace(fx.bounds[0], fx.bounds[1], 12),
+                        weights=posterior["weight"], color="C0", alpha=0.7)
+                ax.set_yticks([])
+            else:
+                ax.scatter(posterior[fx.name], posterior[fy.name], s=size, color="C0",
+                           alpha=0.5, lw=0)
+                if math.isfinite(tuned.get(fx.name, math.nan)) and math.isfinite(
+                        tuned.get(fy.name, math.nan)):
+                    ax.scatter([tuned[fx.name]], [tuned[fy.name]], marker="x", color="C3",
+                               s=20)
+                ax.set_ylim(*fy.bounds)
+            ax.set_xlim(*fx.bounds)
+            ax.tick_params(labelsize=5)
+            if i == n - 1:
+                ax.set_xlabel(fx.name, fontsize=6)
+            if j == 0 and i > 0:
+                ax.set_ylabel(fy.name, fontsize=6)
+    fig.text(0.01, 0.0, "Pairs of parameters: the last generation's particles, sized by "
+             "weight; x: the hand-tuned world; diagonal: weighted marginals.", fontsize=7)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return save(fig, folder, "pairs")
+
+
 def weighted_quantile(values, weights, q: float) -> float:
     from sim.calibrate import weighted_quantile as wq
 
@@ -199,6 +237,7 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
     post_png = posterior_figure(posterior, factors, tuned,
                                 f"Weighted histograms of the last generation ({len(posterior)} "
                                 "particles); dotted: the uniform prior.", figs)
+    pairs_png = pairs_figure(posterior, factors, tuned, figs)
     referrals = table[table["measure"] == "nrm_referrals"]
     inside = referrals[referrals["sample"] == "in"]
     outside = referrals[referrals["sample"] == "out"]
@@ -246,6 +285,7 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
         lines.append(f"| `{f.name}` ({f.kind}) | {f.bounds[0]:g}-{f.bounds[1]:g} | "
                      f"{tuned.get(f.name, math.nan):g} | {q[0]:.3g} | {q[1]:.3g}-{q[2]:.3g} |")
     lines += ["", f"![posterior]({post_png.relative_to(root)})", "",
+              f"![pairs]({pairs_png.relative_to(root)})", "",
               "## How it was fitted", "",
               f"ABC-SMC (pyabc) with uniform priors on the {len(factors)} factors of the "
               f"uncertainty set `{settings.uncertainty}`, against {len(wanted)} published "
