@@ -224,6 +224,10 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
     table.to_csv(root / "fit.csv", index=False)
     draws = int((~runs["calibrated"]).groupby(runs["draw"]).first().sum())
     rounds = pd.read_csv(root / ROUNDS) if (root / ROUNDS).exists() else pd.DataFrame()
+    if len(rounds):  # a round run again (resumed, or a finished calibration re-run): once
+        rounds = rounds.groupby("round", sort=False).agg(
+            jobs=("jobs", "max"), complete=("complete", "max"),
+            seconds=("seconds", "sum")).reset_index()
     jobs = int(rounds["jobs"].sum()) if len(rounds) else 0
     hours = float(rounds["seconds"].sum()) / 3600 if len(rounds) else math.nan
     budget = settings.population * settings.generations
@@ -297,12 +301,18 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
               "keeps every prior draw that ran. Each simulation runs to the end of the last "
               "fitted year; the posterior predictive runs go on to the end of the world's "
               "period with the same parameters.", "",
-              "| generation | threshold | proposals | accepted | acceptance |",
-              "|---|---|---|---|---|"]
+              "| generation | threshold | proposals used | accepted | acceptance | simulations "
+              "run | minutes |", "|---|---|---|---|---|---|---|"]
     for p in populations.itertuples():
+        mine = rounds[rounds["round"].str.startswith(f"gen_{p.generation:02d}/")] if len(
+            rounds) else rounds
+        ran = int(mine["jobs"].sum()) if len(mine) else 0
+        minutes = float(mine["seconds"].sum()) / 60 if len(mine) else math.nan
         lines.append(f"| {p.generation} | {p.epsilon:.3g} | {p.proposals} | {p.particles} | "
-                     f"{p.acceptance:.2f} |")
-    lines += ["", f"{jobs} simulations were run in {len(rounds)} sweeps "
+                     f"{p.acceptance:.2f} | {ran} | {minutes:.1f} |")
+    lines += ["", "(Proposals beyond those used to reach the population were run in the same "
+              "sweep and discarded; a resumed round's kept jobs take no time.)", "",
+              f"{jobs} simulations were run in {len(rounds)} sweeps "
               f"({hours:.2f} hours of wall time in this folder's sweeps, on "
               f"{launcher(settings)}); {draws} posterior predictive runs and the calibrated "
               "world's run over every year.", ""]
