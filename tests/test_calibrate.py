@@ -204,6 +204,20 @@ def test_a_folder_of_another_calibration_is_refused(tmp_path, capsys):
     assert status == 2 and "not a calibration's folder" in capsys.readouterr().err
 
 
+def test_the_hindcast_uncertainty_set_sizes_its_events_by_id():
+    base = load_config(["world=uk_2012_2024"])
+    factors, _ = load("hindcast", base)
+    assert len(factors) == 8 and all(f.why.strip() for f in factors)
+    keys = {k for f in factors for k in f.keys}
+    assert "world.events.modern_slavery_act.value" in keys
+    assert {f.name for f in factors} >= {"identification", "recruitment.rate", "county_lines",
+                                         "foreign_supply", "modern_slavery_act"}
+    overrides = point_overrides(factors, [f.bounds[0] for f in factors], base)
+    cfg = load_config(["world=uk_2012_2024", *overrides])
+    assert cfg.world.events["county_lines"].value == 10
+    assert cfg.world.events["albania"].value == pytest.approx(6)  # x12 scaled by 0.5
+
+
 def test_the_calibrated_world_file_composes_and_names_its_posterior():
     path = ROOT / "configs" / "world" / "uk_2012_2024_calibrated.yaml"
     if not path.exists():
