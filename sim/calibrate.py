@@ -459,11 +459,13 @@ def calibrate(args: list[str]) -> int:
     medians = {f.name: weighted_quantile(posterior[f.name], posterior["weight"], 0.5)
                for f in factors}
     draws = predictive_draws(posterior, factors, settings)
-    runs = predictive(runner, draws, medians, base, int(posterior["generation"].iloc[0]))
+    from sim.analysis.calibration import report, tuned_values
+
+    tuned = tuned_values(factors, base)
+    runs = predictive(runner, draws, medians, tuned if len(tuned) == len(factors) else None,
+                      base, int(posterior["generation"].iloc[0]))
     write_atomic(root / "predictive.parquet", lambda p: runs.to_parquet(p, index=False))
     world = calibrated_world(root, settings, base, factors, medians)
-    from sim.analysis.calibration import report
-
     made = report(root, settings, factors, observed, posterior, populations, runs, base)
     print(f"posterior: {root / 'posterior.parquet'}\nreport: {made}\ncalibrated world: {world} "
           f"(copy it to configs/world/ to run it as world={world.stem})")
@@ -593,12 +595,18 @@ def predictive_draws(posterior: pd.DataFrame, factors: list[Factor], settings: S
     return [{f.name: float(posterior[f.name].iloc[i]) for f in factors} for i in chosen]
 
 
-def predictive(runner: Runner, draws: list[dict], medians: dict, base: Config,
-               generation: int) -> pd.DataFrame:
-    """The posterior draws and the calibrated point (posterior medians) run over every year
-    of the world: one row per run and year."""
-    points = {i + 1: d for i, d in enumerate(draws)}
-    points[0] = medians  # replication 0: the calibrated world's own run
+ROLES = {0: "calibrated", 1: "hand-tuned"}  # the replications of the two single runs
+
+
+def predictive(runner: Runner, draws: list[dict], medians: dict, tuned: dict | None,
+               base: Config, generation: int) -> pd.DataFrame:
+    """The posterior draws, the calibrated point (posterior medians) and the world as it was
+    hand-tuned, run over every year of the world: one row per run and year, its ``role``
+    ``draw``, ``calibrated`` or ``hand-tuned``."""
+    points = {i + 2: d for i, d in enumerate(draws)}
+    points[0] = medians
+    if tuned is not None:
+        points[1] = tuned
     found = runner.run(f"predictive_{generation:02d}", points, weeks=base.policy_weeks)
     frames = []
     for r, table in found.items():
@@ -606,7 +614,7 @@ def predictive(runner: Runner, draws: list[dict], medians: dict, base: Config,
             continue
         table = table.copy()
         table.insert(0, "draw", r)
-        table.insert(1, "calibrated", r == 0)
+        table.insert(1, "role", ROLES.get(r, "draw"))
         frames.append(table)
     if not frames:
         raise RuntimeError("no posterior predictive run completed")

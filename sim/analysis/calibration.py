@@ -14,7 +14,8 @@ from sim.config import Config
 
 BAND = (0.05, 0.95)
 COLUMNS = ["measure", "year", "observed", "low_published", "high_published", "median", "low",
-           "high", "calibrated", "error", "error_calibrated", "in_band", "sample"]
+           "high", "calibrated", "hand_tuned", "error", "error_calibrated", "error_hand_tuned",
+           "in_band", "sample"]
 NAMES = {"nrm_referrals": "NRM referrals a year", "share_minors": "share of referrals: minors",
          "share_uk_nationals": "share of referrals: UK nationals",
          "prevalence": "exploited in the year (prevalence)",
@@ -33,14 +34,17 @@ def label(measure: str) -> str:
 def bands(runs: pd.DataFrame, measure: str) -> pd.DataFrame:
     """Per year: the posterior predictive median and 90% band of ``measure``, and the
     calibrated world's run."""
-    own = runs[runs["calibrated"]].set_index("year")[measure]
-    draws = runs[~runs["calibrated"]]
+    own = runs[runs["role"] == "calibrated"].set_index("year")[measure]
+    tuned = runs[runs["role"] == "hand-tuned"].set_index("year")[measure]
+    draws = runs[runs["role"] == "draw"]
     if draws.empty:  # predictive=0: the calibrated run alone, no band
-        return pd.DataFrame({"median": own, "low": np.nan, "high": np.nan, "calibrated": own})
-    grouped = draws.groupby("year")[measure]
-    table = pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(BAND[0]),
-                          "high": grouped.quantile(BAND[1])})
+        table = pd.DataFrame({"median": own, "low": np.nan, "high": np.nan})
+    else:
+        grouped = draws.groupby("year")[measure]
+        table = pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(BAND[0]),
+                              "high": grouped.quantile(BAND[1])})
     table["calibrated"] = own.reindex(table.index)
+    table["hand_tuned"] = tuned.reindex(table.index)
     return table
 
 
@@ -60,9 +64,10 @@ def comparison(runs: pd.DataFrame, observed: pd.DataFrame, fit: tuple[int, int]
             rows.append({"measure": measure, "year": int(row.year), "observed": row.value,
                          "low_published": row.low, "high_published": row.high,
                          "median": sim["median"], "low": sim["low"], "high": sim["high"],
-                         "calibrated": sim["calibrated"],
+                         "calibrated": sim["calibrated"], "hand_tuned": sim["hand_tuned"],
                          "error": sim["median"] / row.value - 1,
                          "error_calibrated": sim["calibrated"] / row.value - 1,
+                         "error_hand_tuned": sim["hand_tuned"] / row.value - 1,
                          "in_band": bool(sim["low"] <= row.value <= sim["high"]),
                          "sample": "in" if fit[0] <= row.year <= fit[1] else "out"})
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -102,6 +107,9 @@ def fit_figure(runs: pd.DataFrame, observed: pd.DataFrame, fit: tuple[int, int],
         ax.plot(years, table["median"], color="C0", label="posterior predictive median")
         ax.plot(years, table["calibrated"], color="C0", ls="--", lw=1,
                 label="calibrated world (medians)")
+        if table["hand_tuned"].notna().any():
+            ax.plot(years, table["hand_tuned"], color="0.45", ls=":", lw=1,
+                    label="hand-tuned world")
         seen = observed[observed["measure"] == measure]
         for sample, marker in (("in", "o"), ("out", "s")):
             part = seen[seen["year"].between(*fit) == (sample == "in")]
@@ -222,7 +230,7 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
     fit = settings.fit
     table = comparison(runs, observed, fit)
     table.to_csv(root / "fit.csv", index=False)
-    draws = int((~runs["calibrated"]).groupby(runs["draw"]).first().sum())
+    draws = int(runs.loc[runs["role"] == "draw", "draw"].nunique())
     rounds = pd.read_csv(root / ROUNDS) if (root / ROUNDS).exists() else pd.DataFrame()
     if len(rounds):  # a round run again (resumed, or a finished calibration re-run): once
         rounds = rounds.groupby("round", sort=False).agg(
@@ -260,15 +268,21 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
         f"The calibrated world (every parameter at its posterior median; "
         f"`{base.world.name}_calibrated.yaml`) misses the referrals by "
         f"{spread(inside, 'error_calibrated')} in sample and "
-        f"{spread(outside, 'error_calibrated')} out of sample.", "",
+        f"{spread(outside, 'error_calibrated')} out of sample; the hand-tuned world (one run "
+        f"of the world file as it was) by {spread(inside, 'error_hand_tuned')} and "
+        f"{spread(outside, 'error_hand_tuned')}. Distance (section 9 of docs/ODD.md) over the "
+        f"fitted figures: calibrated run {single(runs, 'calibrated', wanted):.3f}, hand-tuned "
+        f"run {single(runs, 'hand-tuned', wanted):.3f}, posterior predictive draws "
+        f"{draw_distances(runs, wanted)}.", "",
         f"![fit]({fit_png.relative_to(root)})", "",
         "## Referrals per year", "",
         "| year | published | simulated median | 90% band | error | calibrated run | error | "
-        "fitted |", "|---|---|---|---|---|---|---|---|"]
+        "hand-tuned run | error | fitted |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in referrals.itertuples():
         lines.append(f"| {r.year} | {num(r.observed)} | {num(r.median)} | {num(r.low)}-"
                      f"{num(r.high)} | {pct(r.error)} | {num(r.calibrated)} | "
-                     f"{pct(r.error_calibrated)} | {'yes' if r.sample == 'in' else 'no'} |")
+                     f"{pct(r.error_calibrated)} | {num(r.hand_tuned)} | "
+                     f"{pct(r.error_hand_tuned)} | {'yes' if r.sample == 'in' else 'no'} |")
     others = table[table["measure"] != "nrm_referrals"]
     if len(others):
         lines += ["", "## Composition and levels", "",
@@ -314,11 +328,30 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
               "sweep and discarded; a resumed round's kept jobs take no time.)", "",
               f"{jobs} simulations were run in {len(rounds)} sweeps "
               f"({hours:.2f} hours of wall time in this folder's sweeps, on "
-              f"{launcher(settings)}); {draws} posterior predictive runs and the calibrated "
-              "world's run over every year.", ""]
+              f"{launcher(settings)}), including {draws} posterior predictive runs, the "
+              "calibrated world's and the hand-tuned world's, over every year.", ""]
     path = root / "report.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def single(runs: pd.DataFrame, role: str, wanted: pd.DataFrame) -> float:
+    """The distance of the one run of ``role`` (NaN if it did not run)."""
+    from sim.calibrate import distance, statistics
+
+    table = runs[runs["role"] == role]
+    return distance(statistics(table, wanted), wanted) if len(table) else math.nan
+
+
+def draw_distances(runs: pd.DataFrame, wanted: pd.DataFrame) -> str:
+    from sim.calibrate import distance, statistics
+
+    values = [distance(statistics(t, wanted), wanted)
+              for _, t in runs[runs["role"] == "draw"].groupby("draw")]
+    if not values:
+        return "n/a"
+    q = np.quantile(values, [0.5, 0.05, 0.95])
+    return f"median {q[0]:.3f} (90%: {q[1]:.3f}-{q[2]:.3f})"
 
 
 def headline(what: str, table: pd.DataFrame) -> str:
