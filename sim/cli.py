@@ -216,6 +216,9 @@ def precheck(argv: list[str]) -> list[str]:
         raise ConfigError(describe(err)) from None
     refuse_unsafe(parsed)
     for o in parsed:
+        if o.key_or_group == "uncertainty":
+            raise ConfigError(f"{o.input_line}: an uncertainty set is for python -m sim "
+                              "sensitivity (uncertainty=<name>), not for a run")
         check_group(o)
         check_known(o)
         if o.key_or_group.startswith("analysis.") and o.is_sweep_override():
@@ -260,8 +263,9 @@ def usage() -> str:
     """``--help``: the help template of configs/config.yaml with the options of each group,
     as Hydra prints it, without composing a config."""
     template = OmegaConf.load(CONFIG_DIR / "config.yaml").hydra.help.template
+    listed = GROUPS | {"uncertainty": CONFIG_DIR / "uncertainty"}  # Hydra lists every folder
     groups = "".join(f"{name}: {', '.join(sorted(p.stem for p in folder.glob('*.yaml')))}\n"
-                     for name, folder in sorted(GROUPS.items()))
+                     for name, folder in sorted(listed.items()))
     return template.replace("$APP_CONFIG_GROUPS", groups)
 
 

@@ -24,7 +24,7 @@ def years(series: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     distinct people exploited at some time in it (NaN for a year cut short, or whose weeks are
     not the model's 52-week year)."""
     policy = series[series["policy_in_force"] == 1]
-    year = [calendar(cfg, w)[0] for w in policy["week"]]
+    year = pd.Series([calendar(cfg, w)[0] for w in policy["week"]], index=policy.index)
     rows = []
     for y, weeks in policy.groupby(year, sort=True):
         last = weeks.iloc[-1]

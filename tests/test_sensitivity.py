@@ -50,11 +50,12 @@ def test_verdicts_say_whether_an_effect_holds_depends_or_reverses():
     which = np.repeat([0, 1], 40)
     base = np.full(80, 100.0)
     holds = 10 + rng.normal(0, 1, 80)
-    assert verdict(holds, base, parts(which))["verdict"].startswith("holds (+10%")
+    assert verdict(holds, base, parts(which))["verdict"].startswith("holds: +10%")
     depends = np.where(which == 0, 20, 0) + rng.normal(0, 1, 80)
-    assert verdict(depends, base, parts(which))["verdict"].startswith("depends on s = b")
+    assert verdict(depends, base, parts(which))["verdict"].startswith("+10%; depends on s = b")
     reverses = np.where(which == 0, 20, -5) + rng.normal(0, 1, 80)
-    assert verdict(reverses, base, parts(which))["verdict"].startswith("reverses when s = b")
+    said = verdict(reverses, base, parts(which))["verdict"]
+    assert said.startswith("+7%; reverses when s = b (-5%)")
     assert verdict(rng.normal(0, 1, 80), base, parts(which))["verdict"].startswith("no clear")
 
 

@@ -129,39 +129,66 @@ def subsets(design: dict) -> list[tuple[str, np.ndarray]]:
 
 
 def verdict(effect: np.ndarray, base: np.ndarray, parts) -> dict:
-    """Holds (the same sign, significant, in every part), depends on (in some part the
-    effect is not significant and under half its size over the design), reverses (in some
-    part significant with the opposite sign), or no clear effect overall."""
+    """The effect over the design (relative to the baseline's mean level), and whether it
+    holds (significant with the same sign in every part), depends on a part (where it is not
+    significant and under half its size over the design), reverses in a part (significant
+    with the opposite sign), or is not clear overall (and where it is)."""
     overall = mean_ci(effect)
-    scale = float(np.mean(base)) or 1.0
+    mean = float(np.mean(base)) or 1.0
     sign = 0 if overall.low <= 0 <= overall.high else int(np.sign(overall.mean))
-    found = []
+    found = []  # (part, estimate, significant, relative to the part's baseline)
     for name, mask in parts:
         e = mean_ci(effect[mask])
-        significant = not (e.low <= 0 <= e.high)
-        found.append((name, e, significant))
+        found.append((name, e, not (e.low <= 0 <= e.high),
+                      e.mean / (float(np.mean(base[mask])) or 1.0)))
     share = float(np.mean(np.sign(effect) == sign)) if sign else float("nan")
-    row: dict[str, object] = {"mean": overall.mean, "lo": overall.low, "hi": overall.high,
-           "relative": overall.mean / scale, "same_sign_share": share}
-    reversed_ = [(n, e) for n, e, s in found if s and sign and np.sign(e.mean) == -sign]
+    row: dict[str, object] = {"mean": overall.mean, "low": overall.low, "high": overall.high,
+                              "relative": overall.mean / mean, "same_sign_share": share}
+    whole = f"{overall.mean / mean:+.0%}"
     if not sign:
-        strong = [(n, e) for n, e, s in found if s]
-        row["verdict"] = "no clear effect" + (
-            f"; significant only when {strong[0][0]}" if strong else "")
+        strong = sorted((f for f in found if f[2]), key=lambda f: -abs(f[3]))
+        row["verdict"] = f"no clear effect ({whole}, n.s.)" + (
+            f"; {strong[0][3]:+.0%} when {strong[0][0]}" if strong else "")
         return row
-    if reversed_:
-        name, e = max(reversed_, key=lambda t: abs(t[1].mean))
-        row["verdict"] = f"reverses when {name} ({e.mean / scale:+.0%})"
+    reverse = [f for f in found if f[2] and np.sign(f[1].mean) == -sign]
+    if reverse:
+        name, _, _, rel = max(reverse, key=lambda f: abs(f[3]))
+        row["verdict"] = f"{whole}; reverses when {name} ({rel:+.0%})"
         return row
-    weak = [(n, e) for n, e, s in found
-            if not s and abs(e.mean) < abs(overall.mean) / 2]
+    weak = [f for f in found if not f[2] and abs(f[1].mean) < abs(overall.mean) / 2]
     if weak:
-        name, e = min(weak, key=lambda t: abs(t[1].mean))
-        row["verdict"] = f"depends on {name} ({e.mean / scale:+.0%}, n.s.)"
+        name, _, _, rel = min(weak, key=lambda f: abs(f[1].mean))
+        row["verdict"] = f"{whole}; depends on {name} ({rel:+.0%}, n.s.)"
         return row
-    means = [e.mean / scale for _, e, _ in found] or [overall.mean / scale]
-    row["verdict"] = f"holds ({overall.mean / scale:+.0%}; {min(means):+.0%} to {max(means):+.0%})"
+    spread = [f[3] for f in found] or [overall.mean / mean]
+    row["verdict"] = f"holds: {whole} ({min(spread):+.0%} to {max(spread):+.0%})"
     return row
+
+
+def by_level(design: dict, values: dict, outcomes) -> list[str]:
+    """Markdown tables: each policy's mean effect under each level of each structural factor
+    (relative to the baseline's mean there; * where its 95% interval excludes zero)."""
+    x = np.array(design["x"])
+    lines = []
+    for j, f in enumerate(design["factors"]):
+        if not f["levels"]:
+            continue
+        k = len(f["levels"])
+        which = np.minimum((x[:, j] * k).astype(int), k - 1)
+        lines += [f"### Under each level of `{f['name']}`", "",
+                  "| policy | level | " + " | ".join(outcome(o).label for o in outcomes) + " |",
+                  "|---|---|" + "---|" * len(outcomes)]
+        for policy in design["policies"]:
+            for i, level in enumerate(f["levels"]):
+                mask = which == i
+                cells = []
+                for key in outcomes:
+                    e = mean_ci(values[key, policy][mask])
+                    rel = e.mean / (float(np.mean(values[key, "baseline"][mask])) or 1.0)
+                    cells.append(f"{rel:+.0%}{'*' if not (e.low <= 0 <= e.high) else ''}")
+                lines.append(f"| {policy} | {level} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
 
 
 def robustness(design: dict, values: dict, outcomes) -> pd.DataFrame:
@@ -178,14 +205,15 @@ def robustness(design: dict, values: dict, outcomes) -> pd.DataFrame:
 
 
 @styled
-def morris_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path) -> Path:
+def morris_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path,
+                  caption: str) -> Path:
     """mu* against sigma for the baseline level and each policy's effect on ``key``."""
     fig = Figure(figsize=(3.2 * len(scenarios), 3.4), layout="constrained")
     axes = fig.subplots(1, len(scenarios), squeeze=False)[0]
     for ax, scenario in zip(axes, scenarios, strict=True):
         part = table[(table.outcome == key) & (table.scenario == scenario)]
         ax.errorbar(part.mu_star, part.sigma, xerr=part.mu_star_conf, fmt="o", ms=3,
-                    color="#0072B2", ecolor="#999999", elinewidth=0.8)
+                    color="#0072B2", ecolor="#999999", elinewidth=0.8, label="a factor (95% CI)")
         noise = part[part.parameter == NOISE]
         ax.plot(noise.mu_star, noise.sigma, "o", ms=5, color="#D55E00", label="seed (noise)")
         for _, r in part.nlargest(4, "mu_star").iterrows():
@@ -198,14 +226,16 @@ def morris_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: P
         thousands(ax, "y")
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
-    axes[0].set_ylabel("sigma")
-    axes[0].legend(fontsize=7, loc="upper left")
+    axes[0].set_ylabel("sigma (interactions, non-linearity)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower left", fontsize=7,
+               frameon=False, title=caption, title_fontsize=7, alignment="left")
     fig.suptitle(f"Morris screening: {outcome(key).label} ({outcome(key).unit})", fontsize=10)
     return save(fig, folder, f"morris_{key}")
 
 
 @styled
-def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path) -> Path:
+def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Path,
+                 caption: str) -> Path:
     """First-order and total Sobol indices with 95% CIs, per scenario."""
     fig = Figure(figsize=(3.2 * len(scenarios), 3.4), layout="constrained")
     axes = fig.subplots(1, len(scenarios), squeeze=False, sharey=True)[0]
@@ -219,7 +249,8 @@ def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Pa
         ax.set_title("level under the baseline" if scenario == "baseline"
                      else f"effect of {scenario}", fontsize=9)
         ax.set_xlabel("share of variance")
-    axes[0].legend(fontsize=7, loc="lower right")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower left", fontsize=7,
+               frameon=False, title=caption, title_fontsize=7, alignment="left")
     fig.suptitle(f"Sobol indices: {outcome(key).label}", fontsize=10)
     return save(fig, folder, f"sobol_{key}")
 
@@ -227,14 +258,32 @@ def sobol_figure(table: pd.DataFrame, key: str, scenarios: list[str], folder: Pa
 # --- the report ---------------------------------------------------------------------------
 
 
+def sig(x: float, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures, with thousands separators: 22,400."""
+    if not np.isfinite(x) or x == 0:
+        return f"{x:g}"
+    places = digits - int(np.floor(np.log10(abs(x)))) - 1
+    return f"{round(x, places):,.{max(places, 0)}f}"
+
+
+def figure_caption(design: dict) -> str:
+    n, k = len(design["points"]), len(design["factors"])
+    what = ("mu*: the mean absolute change of the quantity when a factor crosses its range "
+            "(elementary effects); sigma: their spread" if design["method"] == "morris" else
+            "first-order (alone) and total (with interactions) shares of the variance; "
+            "95% bootstrap CIs")
+    return (f"{design['method'].capitalize()} design: {n} points of {k} factors, each run "
+            f"under the baseline and every policy (effects paired). {what}.")
+
+
 def how_far(row: pd.Series, design: dict) -> str:
     if design["method"] == "morris":
-        return f"{row.parameter} ({short(row.mu_star)} ± {short(row.mu_star_conf)})"
+        return f"{row.parameter} ({sig(row.mu_star)} ± {sig(row.mu_star_conf, 2)})"
     return f"{row.parameter} ({row.ST:.2f} ± {row.ST_conf:.2f})"
 
 
 def render(root: Path, design: dict, table: pd.DataFrame, verdicts: pd.DataFrame,
-           outcomes, made: list[Path]) -> str:
+           outcomes, made: list[Path], levels: list[str]) -> str:
     method = design["method"]
     n, k = len(design["points"]), len(design["factors"])
     scenarios = ["baseline", *design["policies"]]
@@ -244,15 +293,23 @@ def render(root: Path, design: dict, table: pd.DataFrame, verdicts: pd.DataFrame
              f" each run under {', '.join(scenarios)}: {n * len(scenarios)} runs. A policy's "
              "effect is its outcome minus the baseline's at the same point and seed.", ""]
     lines += ["## Which conclusions hold", "",
-              "Each policy's mean effect over the design, and whether its sign survives every "
-              "structural alternative and either half of every numeric range (95% t "
-              "intervals over the design's points: parameter and seed variation together).",
+              "Each policy's mean effect over the design (relative to the baseline's mean "
+              "level), and whether its sign survives every structural alternative and either "
+              "half of every numeric range (95% t intervals over the design's points: "
+              "parameter and seed variation together). *Holds*: significant with the same "
+              "sign everywhere (the range of the effect across those parts in brackets); "
+              "*reverses when X*: significant with the opposite sign where X; *depends on X*: "
+              "not significant and under half the size where X.",
               "", "| policy | " + " | ".join(outcome(o).label for o in outcomes) + " |",
               "|---|" + "---|" * len(outcomes)]
     for policy in design["policies"]:
         cells = [verdicts[(verdicts.policy == policy) & (verdicts.outcome == o)].verdict.iloc[0]
                  for o in outcomes]
         lines.append(f"| {policy} | " + " | ".join(cells) + " |")
+    if levels:
+        lines += ["", "Each policy's mean effect under each structural alternative (relative "
+                  "to the baseline there; * where its 95% interval excludes zero; the other "
+                  "factors vary over their ranges).", "", *levels]
     measure = ("mu*, the typical change across the factor's range, ± its 95% bootstrap CI"
                if method == "morris" else "total Sobol index ± its 95% bootstrap CI")
     lines += ["", "## What moves each outcome most", "",
@@ -302,8 +359,11 @@ def analyse(root, outcomes=None) -> Path:
     verdicts.to_csv(root / "robustness.csv", index=False)
     draw = morris_figure if design["method"] == "morris" else sobol_figure
     folder = root / "figures"
-    made = [draw(table, key, ["baseline", *design["policies"]], folder) for key in outcomes]
-    (root / "report.md").write_text(render(root, design, table, verdicts, outcomes, made))
+    made = [draw(table, key, ["baseline", *design["policies"]], folder, figure_caption(design))
+            for key in outcomes]
+    levels = by_level(design, values, outcomes)
+    (root / "report.md").write_text(render(root, design, table, verdicts, outcomes, made,
+                                           levels))
     if len(design["points"]) < 20:
         print(f"warning: {len(design['points'])} points: indices this coarse only screen; "
               "raise samples=N for a reading", file=sys.stderr)
