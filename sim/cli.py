@@ -218,7 +218,7 @@ def precheck(argv: list[str]) -> list[str]:
     for o in parsed:
         if o.key_or_group == "uncertainty":
             raise ConfigError(f"{o.input_line}: an uncertainty set is for python -m sim "
-                              "sensitivity (uncertainty=<name>), not for a run")
+                              "sensitivity or calibrate (uncertainty=<name>), not for a run")
         check_group(o)
         check_known(o)
         if o.key_or_group.startswith("analysis.") and o.is_sweep_override():
