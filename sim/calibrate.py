@@ -148,7 +148,7 @@ def parse(args: list[str]) -> tuple[Settings, Config, list[Factor], Path]:
     fit = fit_years(options.get("fit"), years)
     targets = options.get("targets", "")
     observed = read_targets(targets)
-    in_sample = fitted(observed, fit)
+    in_sample = fitted(observed, fit, base)
     if in_sample.empty:
         raise ConfigError(f"fit = {fit[0]}-{fit[1]}: no figure of the targets file "
                           f"({targets or 'data/targets/nrm.csv'}) in those years is a column of "
@@ -226,19 +226,23 @@ def read_targets(path: str) -> pd.DataFrame:
     return table
 
 
-def measurable(measure: str) -> bool:
-    """A figure ``years.parquet`` holds (source shares depend on the world: any share_)."""
-    return measure in WEIGHTS or measure in ("nrm_referrals_minor", "nrm_referrals_domestic") \
-        or measure.startswith("share_")
+def measurable(base: Config) -> set[str]:
+    """The figures ``years.parquet`` holds in ``base``'s world that the distance can use."""
+    from sim.config import EXPLOITATION_TYPES
+    from sim.years import COUNTS
+
+    return {*COUNTS, "prevalence", "share_minors", "share_uk_nationals",
+            *(f"share_type_{t}" for t in EXPLOITATION_TYPES),
+            *(f"share_source_{s}" for s in base.world.sources)}
 
 
 def weight(measure: str) -> float:
     return WEIGHTS.get(measure, SHARE_WEIGHT if measure.startswith("share_") else 1.0)
 
 
-def fitted(observed: pd.DataFrame, fit: tuple[int, int]) -> pd.DataFrame:
+def fitted(observed: pd.DataFrame, fit: tuple[int, int], base: Config) -> pd.DataFrame:
     """The figures the fit uses: in the fitted years, and simulated by the model."""
-    keep = observed["year"].between(*fit) & observed["measure"].map(measurable)
+    keep = observed["year"].between(*fit) & observed["measure"].isin(measurable(base))
     return observed[keep].reset_index(drop=True)
 
 
@@ -444,7 +448,7 @@ def calibrate(args: list[str]) -> int:
     root.mkdir(parents=True, exist_ok=True)
     resumed = check_folder(root, settings, args)
     observed = read_targets(settings.targets)
-    wanted = fitted(observed, settings.fit)
+    wanted = fitted(observed, settings.fit, base)
     fit_weeks = 52 * (settings.fit[1] - run_years(base)[0] + 1)
     runner = Runner(settings, base, factors, root, min(fit_weeks, base.policy_weeks))
     print(f"calibration: {root} ({len(factors)} parameters, {len(wanted)} figures of "

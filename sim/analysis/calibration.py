@@ -253,7 +253,7 @@ def report(root: Path, settings, factors, observed: pd.DataFrame, posterior: pd.
     referrals = table[table["measure"] == "nrm_referrals"]
     inside = referrals[referrals["sample"] == "in"]
     outside = referrals[referrals["sample"] == "out"]
-    wanted = fitted(observed, fit)
+    wanted = fitted(observed, fit, base)
     lines = [f"# Calibration of {base.world.name} to {fit[0]}-{fit[1]}", ""]
     if budget < 300:
         lines += [f"**Small budget** (population {settings.population}, {settings.generations} "
