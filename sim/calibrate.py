@@ -46,6 +46,7 @@ DEFAULTS = {"uncertainty": "hindcast", "population": "60", "generations": "4",
 USAGE = ("python -m sim calibrate [world=uk_2012_2024] [uncertainty=hindcast] [population=N] "
          "[generations=G] [fit=FIRST-LAST] [predictive=N] [targets=<csv>] [seed=N] "
          "[hydra.sweep.dir=DIR] [hydra.launcher...=...] [override ...]")
+WORLD = "uk_2012_2024"  # the world calibrated unless another is given
 FIT_YEARS = 8  # the default fit: the first 8 years of the run (2012-2019 in the hindcast)
 # How much each kind of figure counts in the distance (docs/ODD.md, section 9).
 WEIGHTS = {"nrm_referrals": 1.0, "prevalence": 1.0, "identified": 0.5}
@@ -132,6 +133,8 @@ def parse(args: list[str]) -> tuple[Settings, Config, list[Factor], Path]:
     predictive = whole("predictive", given["predictive"], 0)
     seed = whole("seed", given["seed"], 0)
     jobs = [o for o in overrides if not o.startswith("hydra")]
+    if not any(o.startswith("world=") for o in jobs):
+        jobs.insert(0, f"world={WORLD}")  # the hindcast, not the runs' default world
     hydra = [o for o in overrides if o.startswith("hydra") and
              not o.startswith("hydra.sweep.dir=")]
     from sim.cli import precheck, refuse_unsafe
