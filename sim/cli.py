@@ -1,5 +1,5 @@
 """``python -m sim``: the Hydra application, plus ``reproduce``, ``analyse``, ``app`` and
-``sensitivity`` subcommands.
+``sensitivity`` and ``calibrate`` subcommands.
 
 One rule for every entry point: exit status 0 on success, 2 for bad input (one line on stderr
 naming the key or file, what is wrong and what is allowed), 1 for an internal failure (one line
@@ -41,7 +41,9 @@ SUBCOMMANDS = {"reproduce": "python -m sim reproduce <run or sweep folder>",
                "analyse": "python -m sim analyse <sweep folder>",
                "app": "python -m sim app [port=N] [results=<folder>] [override ...]",
                "sensitivity": "python -m sim sensitivity method=morris|sobol [samples=N] "
-               "[override ...]"}
+               "[override ...]",
+               "calibrate": "python -m sim calibrate [population=N] [generations=G] "
+               "[fit=FIRST-LAST] [override ...]"}
 GROUPS = {"world": CONFIG_DIR / "world", "policy": CONFIG_DIR / "policy",
           "experiment": EXPERIMENT_DIR}
 SWEEP_PID = "SIM_SWEEP_PID"  # host:pid of the sweep's main process, for its workers' watchdog
@@ -216,7 +218,7 @@ def precheck(argv: list[str]) -> list[str]:
     for o in parsed:
         if o.key_or_group == "uncertainty":
             raise ConfigError(f"{o.input_line}: an uncertainty set is for python -m sim "
-                              "sensitivity (uncertainty=<name>), not for a run")
+                              "sensitivity or calibrate (uncertainty=<name>), not for a run")
         check_group(o)
         check_known(o)
         if o.key_or_group.startswith("analysis.") and o.is_sweep_override():
@@ -412,6 +414,18 @@ def subcommand(name: str, args: list[str]) -> int:
         from sim.sensitivity import prepare  # SALib, only here
 
         return run(prepare(args))
+    if name == "calibrate":
+        from sim.calibrate import calibrate  # pyabc, only here
+
+        try:
+            return calibrate(args)
+        except ConfigError:
+            raise
+        except KeyboardInterrupt:
+            print("interrupted; the same command continues the calibration", file=sys.stderr)
+            return 130
+        except Exception as err:
+            return internal_failure(err)
     if len(args) != 1 and not (name == "analyse" and args):  # analyse takes key=value options
         raise ConfigError(f"usage: {SUBCOMMANDS[name]}")
     folder = Path(args[0])

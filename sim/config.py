@@ -145,7 +145,8 @@ class World:
     routes: list[Route] = param([])
     start_year: int = param(0, lo=0, hi=2300, unit="year",
                             doc="calendar year of the first policy week; 0: an undated world")
-    events: list[Event] = param([])
+    events: dict[str, Event] = param({}, doc="the dated events, each under a short id "
+                                         "(world.events.<id>.value=... changes its size)")
     inputs: list[YearlyInput] = param([])
 
 

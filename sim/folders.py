@@ -7,6 +7,7 @@ SUMMARY = "summary.json"
 SERIES = "timeseries.parquet"
 YEARS = "years.parquet"  # one row per year of the policy period (sim/years.py)
 ERROR = "error.txt"  # a job that could not run: its first line says why
+PARTICLES = "particles.json"  # a calibration round's design (sim/calibrate.py), at its root
 
 
 def job_dirname(overrides: str) -> str:

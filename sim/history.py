@@ -161,7 +161,7 @@ def _ramp(since: int, weeks: int) -> float:
 
 def events(cfg: Config) -> list[Event]:
     """The world's events, with its yearly inputs written as events, in order of date."""
-    found = list(cfg.world.events)
+    found = list(cfg.world.events.values())
     for series in cfg.world.inputs:
         for i, v in enumerate(series.values):
             found.append(Event(name=f"{series.name} {series.first_year + i}",
@@ -271,8 +271,8 @@ def check_history(cfg: Config) -> None:
         if not series.values:
             raise ConfigError(f"{where}.values: needs one value a year from first_year")
         resolve(cfg, series.key, where)
-    for i, e in enumerate(w.events):
-        where = f"world.events[{i}] ({e.name!r})"
+    for ident, e in w.events.items():
+        where = f"world.events.{ident} ({e.name!r})"
         resolve(cfg, e.key, where)
         if e.change not in CHANGES:
             raise ConfigError(f"{where}.change = {e.change!r}: one of " + ", ".join(CHANGES))

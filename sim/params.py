@@ -32,7 +32,7 @@ def schedule_rows():
     """The fields of a world's dated history (docs/ODD.md, section 7.28): its start year and
     each event's and yearly input's fields; '(required)' where a world file must give one."""
     start = next(f for f in fields(World) if f.name == "start_year")
-    for prefix, found in (("world.", [start]), ("world.events[].", fields(Event)),
+    for prefix, found in (("world.", [start]), ("world.events.<id>.", fields(Event)),
                           ("world.inputs[].", fields(YearlyInput))):
         for f in found:
             m = f.metadata

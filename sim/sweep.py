@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 from tqdm import tqdm
 
 from sim.config import ConfigError
+from sim.folders import PARTICLES
 from sim.runs import ERROR, SERIES, SUMMARY, finish_sweep, job_folders, now
 
 active: "SweepCallback | None" = None  # the sweep running in this process
@@ -103,7 +104,7 @@ class SweepCallback(Callback):
         kept = self.kept()
         print(f"{done} of {total} jobs complete ({kept} kept, {done - kept} run); "
               f"results: {self.root}/runs.parquet")
-        if done:
+        if done and not (self.root / PARTICLES).exists():  # a calibration's round: no report
             from sim.analysis import analyse  # the statistics and plotting stack, only here
 
             try:

@@ -98,11 +98,15 @@ def factor(name: str, entry, tree: DictConfig, path) -> Factor:
     if len(kinds) != 1 or extra:
         unknown = f"; not {', '.join(sorted(extra))}" if extra else ""
         raise ConfigError(f"{where}: give one of range, scale or levels (and keys for a "
-                          f"scale, why for all){unknown}")
+                          f"scale or a range with a short name, why for all){unknown}")
     kind = kinds[0]
+    if kind == "scale" and "keys" not in entry:
+        raise ConfigError(f"{where}: a scale needs keys, the config keys it multiplies")
     if not str(entry.get("why", "")).strip():
         raise ConfigError(f"{where}: say why (a source, or 'assumption: ...')")
-    keys = expand(entry.get("keys") if kind == "scale" else [name], tree, where)
+    if "keys" in entry and kind == "levels":
+        raise ConfigError(f"{where}: levels set the key named by the factor; no keys")
+    keys = expand(entry.get("keys", [name]), tree, where)
     if kind == "levels":
         levels = tuple(str(v) for v in entry["levels"])
         return Factor(name, kind, keys, (0.0, 1.0), levels, entry["why"])
@@ -113,10 +117,11 @@ def factor(name: str, entry, tree: DictConfig, path) -> Factor:
         raise ConfigError(f"{where}: {kind} is [lo, hi] with lo < hi, not {bounds}")
     made = Factor(name, kind, keys, (float(bounds[0]), float(bounds[1])), (), entry["why"])
     for x in made.bounds if kind == "range" else ():  # a scale is taken to the key's range
-        try:
-            check_range(keys[0], x, field_of(keys[0])[0])
-        except ConfigError as err:
-            raise ConfigError(f"{where}: {err}") from None
+        for key in keys:
+            try:
+                check_range(key, x, field_of(key)[0])
+            except ConfigError as err:
+                raise ConfigError(f"{where}: {err}") from None
     return made
 
 

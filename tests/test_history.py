@@ -20,7 +20,7 @@ DATED = ("world.start_year=2012", "burn_in_weeks=52", "policy_weeks=104")
 
 def dated(*events: Event, inputs=(), overrides=()):
     cfg = toy(*DATED, *overrides)
-    cfg.world.events = list(events)
+    cfg.world.events = {f"e{i}": e for i, e in enumerate(events)}
     cfg.world.inputs = list(inputs)
     return cfg
 
@@ -129,13 +129,13 @@ def test_years_parquet_has_one_row_per_year_and_its_columns(tmp_path):
 
 @pytest.mark.parametrize("change,message", [
     ({"key": "exploitation.identifcation.sexual"},
-     "world.events[0] ('test').key = 'exploitation.identifcation.sexual': not a key an event "
+     "world.events.e0 ('test').key = 'exploitation.identifcation.sexual': not a key an event "
      "can change; allowed: world.sources.<source>.population"),
     ({"key": "world.sources.atlantis.groups"},
-     "world.events[0] ('test').key = 'world.sources.atlantis.groups': no source 'atlantis' in "
+     "world.events.e0 ('test').key = 'world.sources.atlantis.groups': no source 'atlantis' in "
      "world toy; it has: home, east, south"),
-    ({"key": "groups.span"}, "world.events[0] ('test').key = 'groups.span': not a key"),
-    ({"change": "add"}, "world.events[0] ('test').change = 'add': one of multiply, set"),
+    ({"key": "groups.span"}, "world.events.e0 ('test').key = 'groups.span': not a key"),
+    ({"change": "add"}, "world.events.e0 ('test').change = 'add': one of multiply, set"),
     ({"value": 500.0}, "exploitation.identification.sexual (reached after event 'test') = "),
 ])
 def test_a_bad_event_is_one_error_naming_it_and_what_is_allowed(change, message):
@@ -160,7 +160,7 @@ def test_the_hindcast_world_composes_with_its_period_and_cited_events():
     cfg = load_config(["world=uk_2012_2024"])
     assert cfg.world.start_year == 2012 and cfg.policy_weeks == 13 * 52
     assert cfg.burn_in_weeks % 52 == 0
-    assert all(e.source.strip() for e in cfg.world.events)
+    assert all(e.source.strip() for e in cfg.world.events.values())
     History(cfg)  # every key resolves
     assert load_config(["world=uk_2012_2024", "policy_weeks=52"]).policy_weeks == 52
 

@@ -82,6 +82,9 @@ def test_the_default_uncertainty_set_covers_the_four_pillars_and_the_criminal_si
     ({"groups.recruitment": {"levels": ["capacity", "hoarding"], "why": "x"}}, "hoarding"),
     ({"s": {"scale": [0.5, 2], "keys": ["world.entry_points.*.nope"], "why": "x"}},
      "not a parameter"),
+    ({"s": {"scale": [0.5, 2], "why": "x"}}, "a scale needs keys"),
+    ({"r": {"range": [0.2, 2.0], "keys": ["care.uptake"], "why": "x"}}, "care.uptake"),
+    ({"groups.recruitment": {"levels": ["capacity"], "keys": ["x"], "why": "x"}}, "no keys"),
 ])
 def test_a_bad_uncertainty_set_is_refused_naming_the_factor(tmp_path, entry, says):
     path = tmp_path / "bad.yaml"
