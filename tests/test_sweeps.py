@@ -69,7 +69,8 @@ BAD_INPUT = [
     ("policy.care.support_gbp=lots", "error: Error merging override policy.care.support_gbp=lots;"
                                      " Value 'lots' of type 'str' could not be converted"),
     ("no_such_key=1", "error: no_such_key: no such key"),
-    ("world=null", "error: world = 'null': one of europe, toy, uk_2011, uk_2012_2024 (the files"),
+    ("world=null", "error: world = 'null': one of europe, toy, uk_2011, uk_2012_2024, "
+                   "uk_2012_2024_calibrated (the files"),
 ]
 
 
@@ -248,7 +249,7 @@ def group_alive(pgid: int) -> list[int]:
 
 def started_sweep(folder):
     args = [sys.executable, "-m", "sim", "--multirun", "world=toy", "burn_in_weeks=52",
-            "policy_weeks=52", "seed=1,2,3,4,5,6", "hydra.launcher.n_jobs=2",
+            "policy_weeks=520", "seed=1,2,3,4,5,6", "hydra.launcher.n_jobs=2",
             f"hydra.sweep.dir={folder}"]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
