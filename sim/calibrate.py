@@ -35,12 +35,14 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from sim.commands import split, whole
 from sim.config import Config, ConfigError
 from sim.folders import ERROR, PARTICLES, SUMMARY, YEARS
 from sim.runs import write_atomic
 from sim.uncertainty import Factor, load, point_overrides
 
 OPTIONS = ("uncertainty", "population", "generations", "fit", "targets", "predictive", "seed")
+RESERVED = ("replication", "replications", "experiment", "hydra.sweeper.design", "sweep")
 # The default budget: about 1,000 simulations to 2019 of about 12 core-seconds each, and 42
 # to 2024 of about 22: about two hours on 2 cores (README, Calibration).
 DEFAULTS = {"uncertainty": "hindcast", "population": "100", "generations": "4",
@@ -82,41 +84,6 @@ class Settings:
                 "overrides": self.overrides}
 
 
-def split(args: list[str]) -> tuple[dict[str, str], list[str]]:
-    """The command's own options, and the rest (Hydra overrides for every job)."""
-    options: dict[str, str] = {}
-    rest = []
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if sep and key in OPTIONS:
-            if key in options:
-                raise ConfigError(f"{key}: given twice (usage: {USAGE})")
-            options[key] = value.strip()
-        elif arg.startswith("-"):
-            raise ConfigError(f"{arg}: not an option of calibrate (usage: {USAGE})")
-        elif not sep:
-            raise ConfigError(f"{arg}: not key=value (usage: {USAGE})")
-        else:
-            rest.append(arg)
-    for key in ("replication", "replications", "experiment", "hydra.sweeper.design",
-                "sweep"):
-        if any(a.split("=", 1)[0] == key for a in rest):
-            raise ConfigError(f"{key}: set by the calibration (usage: {USAGE}); the years "
-                              "fitted are fit=FIRST-LAST")
-    return options, rest
-
-
-def whole(key: str, value: str, lo: int) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = lo - 1
-    if n < lo:
-        raise ConfigError(f"{key} = {value!r}: a whole number of at least {lo} "
-                          f"(usage: {USAGE})")
-    return n
-
-
 def run_years(cfg: Config) -> list[int]:
     """The years of a run's policy period, as years.parquet numbers them."""
     first = cfg.world.start_year or 1
@@ -128,12 +95,13 @@ def parse(args: list[str]) -> tuple[Settings, Config, list[Factor], Path]:
     bad input a ConfigError of one line."""
     from sim.settings import load_config
 
-    options, overrides = split(args)
+    options, overrides = split(args, OPTIONS, RESERVED, "calibrate", USAGE,
+                               "set by the calibration; the years fitted are fit=FIRST-LAST")
     given = DEFAULTS | options
-    population = whole("population", given["population"], 2)
-    generations = whole("generations", given["generations"], 1)
-    predictive = whole("predictive", given["predictive"], 0)
-    seed = whole("seed", given["seed"], 0)
+    population = whole("population", given["population"], 2, USAGE)
+    generations = whole("generations", given["generations"], 1, USAGE)
+    predictive = whole("predictive", given["predictive"], 0, USAGE)
+    seed = whole("seed", given["seed"], 0, USAGE)
     jobs = [o for o in overrides if not o.startswith("hydra")]
     if not any(o.startswith("world=") for o in jobs):
         jobs.insert(0, f"world={WORLD}")  # the hindcast, not the runs' default world

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
+from sim.commands import split, whole
 from sim.config import ConfigError, validate
 from sim.runs import write_atomic
 from sim.settings import load_config
@@ -29,44 +30,13 @@ OPTIONS = ("method", "samples", "uncertainty", "policies", "parameters")
 USAGE = ("python -m sim sensitivity method=morris|sobol [samples=N] [uncertainty=default] "
          "[policies=a,b] [parameters=a,b (sobol)] [world=...] [hydra.sweep.dir=DIR] "
          "[override ...]")
+RESERVED = ("policy", "replication", "replications", "experiment", "hydra.sweeper.design")
 DESIGN = "design.json"
 LEVELS = 4  # Morris grid levels
 
 
-def split(args: list[str]) -> tuple[dict[str, str], list[str]]:
-    """The command's own options, and the rest (Hydra overrides for every job)."""
-    options: dict[str, str] = {}
-    rest = []
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if sep and key in OPTIONS:
-            if key in options:
-                raise ConfigError(f"{key}: given twice")
-            options[key] = value.strip()
-        elif arg.startswith("-"):
-            raise ConfigError(f"{arg}: not an option of sensitivity (usage: {USAGE})")
-        else:
-            rest.append(arg)
-    for key in ("policy", "replication", "replications", "experiment", "hydra.sweeper.design"):
-        if any(a.split("=", 1)[0] == key for a in rest):
-            raise ConfigError(f"{key}: set by the design (usage: {USAGE}); choose the policies "
-                              "compared with policies=a,b")
-    return options, rest
-
-
 def names(value: str) -> list[str]:
     return [v.strip() for v in value.strip("[]").split(",") if v.strip()]
-
-
-def whole(key: str, value: str, lo: int) -> int:
-    """A whole number of at least ``lo``, or ConfigError."""
-    try:
-        n = int(value)
-    except ValueError:
-        n = lo - 1
-    if n < lo:
-        raise ConfigError(f"{key} = {value!r}: a whole number of at least {lo}")
-    return n
 
 
 def prepare(args: list[str]) -> list[str]:
@@ -74,11 +44,13 @@ def prepare(args: list[str]) -> list[str]:
     that runs it."""
     from sim.cli import GROUPS
 
-    options, overrides = split(args)
+    options, overrides = split(args, OPTIONS, RESERVED, "sensitivity", USAGE,
+                               "set by the design; choose the policies compared with "
+                               "policies=a,b")
     method = options.get("method", "")
     if method not in METHODS:
         raise ConfigError(f"method = {method!r}: one of {', '.join(METHODS)} (usage: {USAGE})")
-    samples = whole("samples", options.get("samples", str(SAMPLES[method])), 1)
+    samples = whole("samples", options.get("samples", str(SAMPLES[method])), 1, USAGE)
     if method == "sobol" and samples & (samples - 1):
         raise ConfigError(f"samples = {samples}: Sobol's design needs a power of 2 (8, 16, 32...)")
     policies = names(options.get("policies", ",".join(POLICIES)))
