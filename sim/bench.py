@@ -13,7 +13,8 @@ Four parts, each printing a table (``--parts`` chooses):
   simulation time (the ``simulation_s`` of its summary.json).
 - ``sweep``: sweeps of the default world through the joblib launcher: per-job overhead from
   sweeps of 4 and 8 jobs on one worker (the difference cancels start-up and gathering), and
-  parallel efficiency of 8 jobs on one worker against two.
+  parallel efficiency: the cost of 8 more jobs on two workers against one (start-up and
+  analysis cancel, as for thousands of jobs), and a whole sweep of 8 jobs.
 - ``europe``: the Europe-wide world (about a million victims in exploitation), seven years.
 - ``dashboard``: weeks a second that the dashboard steps uk_2011 in headless Chromium, beside
   the model alone in the same minute (needs Chromium, see .ci/run).
@@ -174,6 +175,10 @@ def sweeps(work: Path) -> None:
     print(f"per job, one worker: {per_job:.2f} s wall for {per_sim:.2f} s simulating: "
           f"overhead {per_job / per_sim - 1:.1%}")
     two, _ = sweep(work, 8, 2)
+    sixteen, _ = sweep(work, 16, 2)
+    per_two = (sixteen - two) / 8
+    print(f"per job, two workers: {per_two:.2f} s: parallel efficiency "
+          f"{per_job / (2 * per_two):.2f} (8 more jobs; start-up and analysis cancel)")
     print(f"8 jobs: {eight:.1f} s on one worker, {two:.1f} s on two: parallel efficiency "
           f"{eight / (2 * two):.2f} (whole command, start-up and analysis included)", flush=True)
 

@@ -19,8 +19,10 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # Hydra 1.3
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import ConfigCompositionException
+from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf
 
+from hydra_plugins.sim_sweeper.loader import CachingConfigLoader
 from sim.config import Config, ConfigError, check_type
 
 GROUPS = ("world", "policy", "experiment")
@@ -56,6 +58,12 @@ class Sweeper(BasicSweeper):
         super().__init__(max_batch_size, params)
         self.design = design
         self.point_size = 0  # overrides of a design's point, at the end of each job's
+
+    def setup(self, *, hydra_context, task_function, config) -> None:
+        """Hydra's set-up, with each job composed by the caching loader where it runs."""
+        loader = CachingConfigLoader(hydra_context.config_loader.get_search_path())
+        hydra_context = HydraContext(config_loader=loader, callbacks=hydra_context.callbacks)
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
 
     def split_arguments(self, overrides, max_batch_size):  # type: ignore[override]
         """Hydra's product of the swept values; with a design, crossed with its points."""

@@ -45,10 +45,15 @@ def styled(draw):
 
 
 def save(fig, folder: Path, name: str) -> Path:
+    """The figure in each format, laid out once: the first format fixes the layout and the
+    tight bounding box, the others reuse them (each layout costs a full draw)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for fmt in FORMATS:
-        fig.savefig(folder / f"{name}.{fmt}", dpi=200 if fmt == "png" else None,
-                    bbox_inches="tight")
+    first, *others = FORMATS
+    fig.savefig(folder / f"{name}.{first}", dpi=200, bbox_inches="tight")
+    tight = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+    fig.set_layout_engine("none")
+    for fmt in others:
+        fig.savefig(folder / f"{name}.{fmt}", bbox_inches=tight)
     return folder / f"{name}.png"
 
 
