@@ -1,5 +1,6 @@
 """The sweeper's caching config loader composes every job exactly as Hydra does."""
 
+import pickle
 import shutil
 from contextlib import contextmanager
 
@@ -10,8 +11,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-from hydra_plugins.sim_sweeper import loader
-from hydra_plugins.sim_sweeper.loader import CachingConfigLoader
+from hydra_plugins.sim_sweeper import _loader as loader
 from sim.config import CONFIG_DIR
 from sim.settings import register_configs
 
@@ -37,7 +37,7 @@ def loaders(config_dir=CONFIG_DIR):
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
         hydra = GlobalHydra.instance().config_loader()
-        yield hydra, CachingConfigLoader(hydra.get_search_path())
+        yield hydra, loader.CachingConfigLoader(hydra.get_search_path())
 
 
 def composed(config_loader, overrides):
@@ -51,6 +51,24 @@ def test_every_job_composes_as_hydra_composes_it_in_any_order():
         for job, want in zip(JOBS * 2 + JOBS[::-1], expected * 2 + expected[::-1], strict=True):
             assert composed(caching, job) == want, job
         assert len(loader.COMPOSED) < len(JOBS)  # jobs that differ in values share a merge
+
+
+def test_a_worker_given_its_own_copy_of_the_loader_uses_the_same_caches():
+    with loaders() as (_, caching):
+        composed(caching, ["replication=1"])
+        worker = pickle.loads(pickle.dumps(caching))  # as a launcher sends it to each job
+        composed(worker, ["replication=2"])
+        assert (len(loader.REPOSITORIES), len(loader.COMPOSED)) == (1, 1)
+
+
+def test_hydras_plugin_scan_leaves_the_caches_alone():
+    from hydra.core.plugins import Plugins
+
+    import hydra_plugins
+
+    caches = loader.COMPOSED, loader.CachingConfigLoader
+    Plugins._scan_all_plugins(modules=[hydra_plugins])  # as each process does once
+    assert (loader.COMPOSED, loader.CachingConfigLoader) == caches
 
 
 def test_a_job_changing_its_config_leaves_the_next_job_untouched():

@@ -22,7 +22,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf
 
-from hydra_plugins.sim_sweeper.loader import CachingConfigLoader
+from hydra_plugins.sim_sweeper._loader import CachingConfigLoader
 from sim.config import Config, ConfigError, check_type
 
 GROUPS = ("world", "policy", "experiment")

@@ -8,6 +8,11 @@ result of merging each list of configs, and gives a job a copy of that result be
 applies the job's overrides as it always does: the composed config is the same as Hydra's
 (a test compares them), only cheaper. A config file edited while the process lives is read
 again (the cache is keyed by its modification time).
+
+The module's name starts with an underscore so that Hydra's plugin scan, which runs every
+other module of ``hydra_plugins`` again, leaves it and its caches alone: a launcher then
+sends the loader to its workers by reference, and each worker keeps its caches from job to
+job.
 """
 
 import copy
@@ -54,7 +59,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
         parsed = OverridesParser.create().parse_overrides(overrides=overrides)
         if any(o.get_key_element() == "hydra.searchpath" for o in parsed):
             return super()._parse_overrides_and_create_caching_repo(config_name, overrides)
-        key = repr(self.config_search_path)
+        key = str(self.config_search_path)
         repo = REPOSITORIES.setdefault(key, SharedRepository(self.repository))
         primary = repo.load_config(config_name) if config_name is not None else None
         if primary is not None and OmegaConf.select(primary.config, "hydra.searchpath"):
@@ -64,7 +69,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
     def _compose_config_from_defaults_list(self, defaults, repo):
         if not isinstance(repo, SharedRepository):
             return super()._compose_config_from_defaults_list(defaults, repo)
-        key = (repr(self.config_search_path),
+        key = (str(self.config_search_path),
                *((d.config_path, d.parent, d.package, d.is_self, d.primary,
                   version(repo.delegate, d.config_path) if d.config_path else "")
                  for d in defaults))
