@@ -19,6 +19,8 @@ from sim.config import EXPLOITATION_TYPES
 from sim.learning import RiskBeliefs
 from sim.rows import Rows
 
+ROLES = list(Role)  # the columns of OrganisedCrime.staff
+
 
 class CrimeGroup:
     """An organised crime group: members by role, the victims it holds, its place in the market.
@@ -66,7 +68,7 @@ class CrimeGroup:
     def hire(self, role: Role, contacts=()) -> Trafficker:
         """A new member tied to the leader and to ``contacts``."""
         member = Trafficker(self.crime.model, self, role)
-        self.members[role].append(member)
+        self.join(member, role)
         self.crime.network.add_node(member)
         self.crime.members_at[self.source] += 1
         for other in ([self.leader] if self.leader is not member else []) + list(contacts):
@@ -80,7 +82,7 @@ class CrimeGroup:
         crime = self.crime
         neighbours = list(crime.network[member])
         crime.untie(member)
-        self.members[member.role].remove(member)
+        self.part(member)
         crime.remove(member)
         if member.role is not Role.LEADER:
             self.vacancies.append((member.role, neighbours))
@@ -90,15 +92,23 @@ class CrimeGroup:
         rest = self.everyone()
         if rest and crime.model.random.random() < crime.model.cfg.groups.succession:
             heir = max(rest, key=lambda t: (crime.network.degree(t), -t.unique_id))
-            self.members[heir.role].remove(heir)
+            self.part(heir)
             self.vacancies.append((heir.role, []))
-            heir.role = Role.LEADER
-            self.members[Role.LEADER].append(heir)
+            self.join(heir, Role.LEADER)
             for t in neighbours:
                 if t is not heir and t.group.active:
                     crime.tie(heir, t)
         else:
             crime.dismantle(self, channel)
+
+    def join(self, member: Trafficker, role: Role) -> None:
+        member.role = role
+        self.members[role].append(member)
+        self.crime.staff.view[self.index, ROLES.index(role)] += 1
+
+    def part(self, member: Trafficker) -> None:
+        self.members[member.role].remove(member)
+        self.crime.staff.view[self.index, ROLES.index(member.role)] -= 1
 
     def fill_vacancies(self) -> None:
         """Each vacancy is filled with probability ``replacement_rate`` a week; the newcomer
@@ -145,6 +155,11 @@ class OrganisedCrime:
         self.tie_counts = Rows(dtype=np.int64)
         self.members_at: Counter[str] = Counter()  # members of the active groups of a source
         self.abroad = Rows(fill=False, dtype=bool)  # by group index: active at a foreign source
+        # by group index: active; members in each role (columns ROLES); source and region
+        # (positions in the world's sources and regions)
+        self.live = Rows(fill=False, dtype=bool)
+        self.staff = Rows(len(ROLES), dtype=np.int64)
+        self.source_of, self.region_of = Rows(dtype=np.int64), Rows(dtype=np.int64)
         self.ties_changed = True
         self.centrality: dict[Trafficker, float] = {}
         self.centrality_week = -math.inf
@@ -170,6 +185,11 @@ class OrganisedCrime:
         m.intelligence.open_file()
         self.abroad.append()
         self.abroad.view[group.index] = not m.cfg.world.sources[source].domestic
+        for rows in (self.live, self.staff, self.source_of, self.region_of):
+            rows.append()
+        self.live.view[group.index] = True
+        self.source_of.view[group.index] = list(m.cfg.world.sources).index(source)
+        self.region_of.view[group.index] = list(m.cfg.world.regions).index(region)
         group.hire(Role.LEADER)
         for role, n in ((Role.RECRUITER, shape.recruiters), (Role.TRANSPORTER, shape.transporters),
                         (Role.CONTROLLER, shape.controllers)):
@@ -300,7 +320,7 @@ class OrganisedCrime:
         """The group becomes inactive: ``free`` each victim its members hold, remove the
         members, forget its vacancies and the NCA's file on it."""
         group.active = False
-        self.abroad.view[group.index] = False
+        self.abroad.view[group.index] = self.live.view[group.index] = False
         self.active_at[group.source].remove(group)
         for member in group.everyone():
             for v in list(member.victims):
@@ -308,6 +328,7 @@ class OrganisedCrime:
             self.untie(member)
             self.remove(member)
         group.members = {role: [] for role in Role}
+        self.staff.view[group.index] = 0
         group.vacancies = []
         self.model.intelligence.wipe(group)
 

@@ -5,6 +5,7 @@ enough to call from a notebook while changing the model."""
 from collections import Counter
 
 from sim.agents import State, Victim
+from sim.crime import ROLES
 
 HELD = (State.IN_TRANSIT, State.EXPLOITED)
 
@@ -94,6 +95,17 @@ def check_groups(model, victims: list[Victim]) -> None:
         else:
             expect(g.size == 0, f"{g}: dismantled, yet has members")
             expect(g not in model.crime.active_at[g.source], f"{g}: dismantled but listed")
+    crime, world = model.crime, model.cfg.world
+    staff = [[len(g.members[role]) for role in ROLES] for g in crime.groups]
+    expect(crime.staff.view.tolist() == staff,
+           "groups: the table of members by role is out of date")
+    expect(crime.live.view.tolist() == [g.active for g in crime.groups],
+           "groups: the mask of active groups is out of date")
+    expect(crime.source_of.view.tolist() == [list(world.sources).index(g.source)
+                                             for g in crime.groups]
+           and crime.region_of.view.tolist() == [list(world.regions).index(g.region)
+                                                 for g in crime.groups],
+           "groups: the sources and regions by group are out of date")
     abroad = [g.active and not model.cfg.world.sources[g.source].domestic
               for g in model.crime.groups]
     expect(model.crime.abroad.view.tolist() == abroad,

@@ -4,6 +4,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 
 import numpy as np
 from mesa import DataCollector, Model
@@ -13,7 +14,7 @@ from sim.agents import BorderCheckpoint, NCAUnit, Role, State, Trafficker, Victi
 from sim.agents.nca import Intelligence
 from sim.calendar import Calendar
 from sim.config import EXPLOITATION_TYPES, Config, Policy, World, run_seed, validate
-from sim.crime import CrimeGroup, OrganisedCrime
+from sim.crime import ROLES, CrimeGroup, OrganisedCrime
 from sim.history import History
 from sim.justice import Justice
 from sim.market import Market
@@ -21,6 +22,8 @@ from sim.nrm import NationalReferralMechanism
 from sim.pillars import Levers, levers
 from sim.register import Register
 from sim.world import Path, RouteNetwork
+
+LOAD = attrgetter("load")  # a crime group's victims in transit and exploitation
 
 
 def cdf(weights: np.ndarray) -> np.ndarray:
@@ -195,24 +198,25 @@ class TraffickingModel(Model):
                  * math.exp(-cfg.justice.deterrence * fear[n]) if s.population else 0.0
                  for n, s in cfg.world.sources.items()}
         by_region = self.drives()
-        active, means = [], []
-        for g in self.crime.groups:
-            if not (g.active and g.members[Role.TRANSPORTER]):
-                continue
-            if by_region is None:
-                capacity = g.capacity
-                drive = max(0.0, 1 - g.load / capacity) if capacity else 0.0
-            else:
-                drive = by_region[g.region]
-            active.append(g)
-            means.append(len(g.members[Role.RECRUITER]) * reach[g.source] * drive)
-        if not active:
+        crime = self.crime
+        staff = crime.staff.view
+        active = np.flatnonzero(crime.live.view & (staff[:, ROLES.index(Role.TRANSPORTER)] > 0))
+        if not len(active):
             return
-        mean = np.array(means) * cfg.recruitment.rate
+        if by_region is None:
+            places = staff[active, ROLES.index(Role.CONTROLLER)] * cfg.groups.span
+            held = np.fromiter(map(LOAD, map(crime.groups.__getitem__, active.tolist())),
+                               dtype=float, count=len(active))
+            drive = np.where(places > 0, np.maximum(0.0, 1 - held / np.maximum(places, 1)), 0.0)
+        else:
+            by_index = np.array([by_region[r] for r in cfg.world.regions])
+            drive = by_index[crime.region_of.view[active]]
+        reached = np.array(list(reach.values()))[crime.source_of.view[active]]
+        mean = staff[active, ROLES.index(Role.RECRUITER)] * reached * drive * cfg.recruitment.rate
         counts = self.rng.poisson(mean)
         recruiting: list[tuple[CrimeGroup, int]] = []
         for i in np.flatnonzero(counts):
-            group = active[i]
+            group = crime.groups[active[i]]
             n = min(int(counts[i]), int(self.population[group.source]))
             if n:
                 self.population[group.source] -= n
@@ -220,7 +224,7 @@ class TraffickingModel(Model):
         if recruiting:
             self.send(recruiting, fear)
         if by_region is not None:
-            self.crime.grow(active)
+            crime.grow([crime.groups[i] for i in active])
 
     def drives(self) -> dict[str, float] | None:
         """The drive to recruit of the groups of each region, where it is the same for all of
