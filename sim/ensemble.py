@@ -40,8 +40,9 @@ def value_of(parsed) -> str:
                               f"{', '.join(ENSEMBLES)}")
         value = str(o.value())
     elif "experiment" in given and not given["experiment"].is_sweep_override():
-        spec = OmegaConf.load(EXPERIMENT_DIR / f"{given['experiment'].value()}.yaml")
-        value = str(spec.get("ensemble", "none"))
+        spec = OmegaConf.to_container(
+            OmegaConf.load(EXPERIMENT_DIR / f"{given['experiment'].value()}.yaml"))
+        value = str(spec.get("ensemble", "none")) if isinstance(spec, dict) else "none"
     else:
         value = "none"
     if value not in ENSEMBLES:

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import ROOT, sim
-
 from hydra.core.override_parser.overrides_parser import OverridesParser
+
 from sim.analysis.report import comparison_table
 from sim.analysis.stats import chance_better
 from sim.analysis.sweep import Sweep
@@ -16,7 +16,7 @@ from sim.cli import precheck, run
 from sim.ensemble import draws, posterior_file
 from sim.settings import load_config, register_configs
 
-# a tiny posterior of the toy world: three particles of two factors
+# a tiny posterior of the toy world: four particles of two factors
 UNCERTAINTY = {"factors": {
     "recruitment.rate": {"range": [1.0, 3.0], "why": "test"},
     "identification": {"scale": [0.5, 2.0], "keys": ["exploitation.identification.*"],
