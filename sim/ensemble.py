@@ -156,7 +156,7 @@ def prepare(argv: list[str], parsed) -> list[str]:
               for k, row in enumerate(x)]
     hydra = [str(o.input_line) for o in parsed if is_hydra(o)]
     root = sweep_root(hydra, cfg.sweep)
-    design = {"kind": KIND, "posterior": str(path), "uncertainty": cal.uncertainty,
+    design = {"kind": KIND, "posterior": cal.posterior, "uncertainty": cal.uncertainty,
               "fitted_world": cal.world, "world": cfg.world.name, "seed": cfg.seed,
               "replications": cfg.replications, "particles": chosen,
               "factors": [f.name for f in factors],
