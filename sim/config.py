@@ -436,9 +436,10 @@ class Config:
                              doc="replication k; the run's seed comes from (seed, k)")
     replications: int = param(1, lo=1, hi=1000, doc="replications an experiment sweeps over")
     sweep: str = param("adhoc", doc="name of the sweep's folder under results/")
-    ensemble: str = param("none", source="sweep setting", doc="none, or posterior: in a sweep, replication k runs at "
-                          "draw k of the world's posterior (world.calibration), the same draw "
-                          "in every scenario")
+    ensemble: str = param("none", source="sweep setting",
+                          doc="none, or posterior: in a sweep, replication k runs at draw k of "
+                          "the world's posterior (world.calibration), the same draw in every "
+                          "scenario")
     analysis: Analysis = field(default_factory=Analysis)
     burn_in_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks",
                                doc="status quo before the policy starts: long enough for every "

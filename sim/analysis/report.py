@@ -186,7 +186,9 @@ def answer(sweep: Sweep, opts: Options, comparisons, increments, costs) -> list[
     ref = sweep.reference
     out = ["## Answer", "",
            f"Each scenario against **{sweep.label(ref)}** (the reference), a year over the "
-           f"policy period ({caption(sweep.runs)}). Listed: differences that are significant "
+           f"policy period ({caption(sweep.runs)}"
+           f"{'; replication k at posterior draw k in every scenario' if sweep.ensemble else ''}"
+           "). Listed: differences that are significant "
            "(95% CI excludes zero and the paired t-test, Holm-adjusted over "
            f"{len(comparisons)} comparisons, gives p < 0.05), with the cost of each unit "
            "gained where the gain is significant.", ""]
