@@ -82,6 +82,20 @@ def test_replication_k_runs_at_draw_k_in_every_scenario(tmp_path):
     assert wanted in by_replication[str(k)]["border"]  # a scale of the fitted world's value
 
 
+def test_the_progress_bar_counts_an_ensembles_jobs_once_per_replication(tmp_path):
+    from omegaconf import OmegaConf
+
+    from sim.sweep import count_jobs
+
+    design_of(tmp_path, "replications=4")
+    config = OmegaConf.create({"hydra": {
+        "sweeper": {"params": {"policy": "baseline,border,prevention",
+                               "replication": "range(0,10)"},
+                    "design": str(tmp_path / "s" / "design.json")},
+        "overrides": {"task": ["world=toy"]}}})
+    assert count_jobs(config) == 3 * 4
+
+
 def test_the_same_seed_gives_the_same_design_and_another_seed_another(tmp_path):
     one = design_of(tmp_path, "replications=12", folder="a")
     assert design_of(tmp_path, "replications=12", folder="b")["points"] == one["points"]
