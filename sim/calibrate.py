@@ -42,7 +42,8 @@ from sim.runs import write_atomic
 from sim.uncertainty import Factor, load, point_overrides
 
 OPTIONS = ("uncertainty", "population", "generations", "fit", "targets", "predictive", "seed")
-RESERVED = ("replication", "replications", "experiment", "hydra.sweeper.design", "sweep")
+RESERVED = ("replication", "replications", "experiment", "hydra.sweeper.design", "sweep",
+            "ensemble")
 # The default budget: about 1,000 simulations to 2019 of about 12 core-seconds each, and 42
 # to 2024 of about 22: about two hours on 2 cores (README, Calibration).
 DEFAULTS = {"uncertainty": "hindcast", "population": "100", "generations": "4",
@@ -598,6 +599,15 @@ def predictive(runner: Runner, draws: list[dict], medians: dict, tuned: dict | N
     return pd.concat(frames, ignore_index=True)
 
 
+def project_path(path: Path) -> str:
+    """``path`` from the project's folder if it is inside it (as a world file names its
+    posterior), else absolute."""
+    from sim.ensemble import PROJECT
+
+    full = path.resolve()
+    return str(full.relative_to(PROJECT)) if full.is_relative_to(PROJECT) else str(full)
+
+
 def calibrated_world(root: Path, settings: Settings, base: Config, factors: list[Factor],
                      medians: dict) -> Path:
     """``<world>_calibrated.yaml``: the world at the posterior medians, over the world file
@@ -612,13 +622,19 @@ def calibrated_world(root: Path, settings: Settings, base: Config, factors: list
                 node = node.setdefault(part, {})
             node[last] = value
     name = f"{base.world.name}_calibrated"
-    tree.setdefault("world", {})["name"] = name
     world_file = next((o.split("=", 1)[1] for o in settings.overrides
                        if o.startswith("world=")), base.world.name)
+    tree.setdefault("world", {})["name"] = name
+    tree["world"]["calibration"] = {"posterior": project_path(root / "posterior.parquet"),
+                                    "uncertainty": (project_path(Path(settings.uncertainty))
+                                                    if settings.uncertainty.endswith(".yaml")
+                                                    else settings.uncertainty),
+                                    "world": world_file}
     header = ["# @package _global_",
               f"# {name}: the world {world_file} at the posterior medians of a calibration "
               "(python -m sim calibrate).",
-              f"# Posterior: {root / 'posterior.parquet'} (fit report: {root / 'report.md'}).",
+              f"# Posterior: world.calibration.posterior (ensemble=posterior runs a sweep's "
+              f"replications over it; fit report: {root / 'report.md'}).",
               f"# Fitted to {settings.fit[0]}-{settings.fit[1]}; uncertainty set "
               f"{settings.uncertainty}, population {settings.population}, "
               f"{settings.generations} generations, seed {settings.seed}.",

@@ -230,8 +230,12 @@ def precheck(argv: list[str]) -> list[str]:
     if args.help or args.hydra_help or args.info or args.shell_completion or args.cfg:
         return argv
     keys = {o.key_or_group for o in parsed}
+    ensemble = ensemble_of(parsed) if keys & {"ensemble", "experiment"} else "none"
     if args.multirun or keys & {"experiment", "hydra.mode"}:
-        return check_sweep(argv, parsed)
+        return check_sweep(argv, parsed, ensemble)
+    if ensemble != "none":
+        raise ConfigError(f"ensemble={ensemble}: the replications of a sweep draw the "
+                          "posterior; add --multirun and replications=N (or run an experiment)")
     sweeps = [str(o.input_line) for o in parsed if o.is_sweep_override()]
     if sweeps:
         raise ConfigError(f"{sweeps[0]}: several values make a sweep; add --multirun")
@@ -300,12 +304,22 @@ def schema() -> DictConfig:
     return OmegaConf.structured(Config)
 
 
-def check_sweep(argv: list[str], parsed: list[Override]) -> list[str]:
+def ensemble_of(parsed: list[Override]) -> str:
+    from sim.ensemble import value_of  # the design's stack, only when asked for
+
+    return value_of(parsed)
+
+
+def check_sweep(argv: list[str], parsed: list[Override], ensemble: str = "none") -> list[str]:
     """What every job of a sweep shares: a number of replications from 1 to its bound; an
-    ad-hoc sweep's replications=N sweeps replication=range(0,N)."""
+    ad-hoc sweep's replications=N sweeps replication=range(0,N). With ensemble=posterior the
+    replications are the points of a design of posterior draws (sim/ensemble.py)."""
     given = {o.key_or_group: o for o in parsed}
+    if ensemble != "none" and "hydra.sweeper.design" in given:
+        raise ConfigError(f"{given['hydra.sweeper.design'].input_line}: ensemble={ensemble} "
+                          "writes the sweep's design; give one or the other")
     if "replications" not in given:
-        return argv
+        return argv if ensemble == "none" else posterior_sweep(argv, parsed)
     o = given["replications"]
     n = o.value()
     if o.is_sweep_override() or isinstance(n, bool) or not isinstance(n, int):
@@ -313,12 +327,20 @@ def check_sweep(argv: list[str], parsed: list[Override]) -> list[str]:
                           "replications=10")
     if not 1 <= n <= MAX_REPLICATIONS:
         raise ConfigError(f"replications = {n}: must be between 1 and {MAX_REPLICATIONS}")
+    if ensemble != "none":
+        return posterior_sweep(argv, parsed)
     if "experiment" in given:
         return argv
     if "replication" in given:
         raise ConfigError(f"{o.input_line} and {given['replication'].input_line}: give one of "
                           "them (replications=N runs replication=range(0,N))")
     return [*argv, f"replication=range(0,{n})"]
+
+
+def posterior_sweep(argv: list[str], parsed: list[Override]) -> list[str]:
+    from sim.ensemble import prepare
+
+    return prepare(argv, parsed)
 
 
 def describe(err: BaseException) -> str:

@@ -18,6 +18,7 @@ RECRUITMENT_MECHANISMS = ("capacity", "demand", "market", "unconstrained")
 ROUTE_LEARNING = ("learned", "static")
 ENTRY_MODES = ("air", "ferry", "tunnel", "freight", "boat", "cta")
 CHANGES = ("multiply", "set")
+ENSEMBLES = ("none", "posterior")  # what a sweep's replications vary besides the seed
 
 
 def _tree(name: str) -> Path:
@@ -136,6 +137,23 @@ class YearlyInput:
 
 
 @dataclass
+class Calibration:
+    """Where a calibrated world came from (written by ``python -m sim calibrate``): its
+    posterior, the uncertainty set whose factors are the posterior's columns, and the world
+    file it was fitted on (a scale factor multiplies that world's values). Read by a sweep
+    given ``ensemble=posterior``; no effect on a run."""
+
+    posterior: str = param("", source="world file",
+                           doc="the posterior's particles and weights (parquet); a relative "
+                           "path is from the project's folder; '' for none")
+    uncertainty: str = param("", source="world file",
+                             doc="the uncertainty set whose factors the posterior's columns "
+                             "are (a name in configs/uncertainty/ or a .yaml file)")
+    world: str = param("", source="world file", doc="the world file the posterior was "
+                       "fitted on (its values are what a scale factor multiplies)")
+
+
+@dataclass
 class World:
     name: str = param()
     sources: dict[str, Source] = param({})
@@ -148,6 +166,7 @@ class World:
     events: dict[str, Event] = param({}, doc="the dated events, each under a short id "
                                          "(world.events.<id>.value=... changes its size)")
     inputs: list[YearlyInput] = param([])
+    calibration: Calibration = field(default_factory=Calibration)
 
 
 # --- mechanisms: how people, groups and agencies behave (uncertain; calibrate and vary) -------
@@ -417,6 +436,10 @@ class Config:
                              doc="replication k; the run's seed comes from (seed, k)")
     replications: int = param(1, lo=1, hi=1000, doc="replications an experiment sweeps over")
     sweep: str = param("adhoc", doc="name of the sweep's folder under results/")
+    ensemble: str = param("none", source="sweep setting",
+                          doc="none, or posterior: in a sweep, replication k runs at draw k of "
+                          "the world's posterior (world.calibration), the same draw in every "
+                          "scenario")
     analysis: Analysis = field(default_factory=Analysis)
     burn_in_weeks: int = param(260, lo=0, hi=MAX_WEEKS, unit="weeks",
                                doc="status quo before the policy starts: long enough for every "
@@ -554,6 +577,8 @@ def validate(cfg: Config) -> Config:
     if not w.sources or not w.regions:
         _fail("world", w.name, "needs at least one source and one region")
     _check_sizes(cfg)
+    if cfg.ensemble not in ENSEMBLES:
+        _fail("ensemble", cfg.ensemble, f"one of {', '.join(ENSEMBLES)}")
     if not cfg.sweep or cfg.sweep.strip(".") == "" or any(c in cfg.sweep for c in "/\\\0"):
         _fail("sweep", cfg.sweep, "a folder name under results/ (no / or \\, not . or ..)")
     for name, s in w.sources.items():

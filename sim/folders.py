@@ -8,6 +8,7 @@ SERIES = "timeseries.parquet"
 YEARS = "years.parquet"  # one row per year of the policy period (sim/years.py)
 ERROR = "error.txt"  # a job that could not run: its first line says why
 PARTICLES = "particles.json"  # a calibration round's design (sim/calibrate.py), at its root
+DESIGN = "design.json"  # a sensitivity design (sim/sensitivity.py) or an ensemble (sim/ensemble.py)
 
 
 def job_dirname(overrides: str) -> str:

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.config import Analysis, Config, ConfigError, run_seed, validate
+from sim.config import Analysis, Calibration, Config, ConfigError, run_seed, validate
 from sim.folders import ERROR, SERIES, SUMMARY, YEARS, job_dirname  # noqa: F401 (re-exported)
 from sim.metrics import summary, timeseries
 from sim.model import RunStopped, TraffickingModel
@@ -82,7 +82,8 @@ def code_hash() -> str:
 def fingerprint(config: Config) -> str:
     """A hash of every parameter and of the code: a finished job is reused only for the very
     same config run by the very same model (the sweep's bookkeeping and analysis aside)."""
-    config = replace(config, replications=1, sweep="", analysis=Analysis())
+    config = replace(config, replications=1, sweep="", analysis=Analysis(), ensemble="none",
+                     world=replace(config.world, calibration=Calibration()))
     text = json.dumps(asdict(config), sort_keys=True) + code_hash()
     return hashlib.sha256(text.encode()).hexdigest()
 

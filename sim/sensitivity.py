@@ -19,6 +19,7 @@ from omegaconf import OmegaConf
 
 from sim.commands import split, whole
 from sim.config import ConfigError, validate
+from sim.folders import DESIGN
 from sim.runs import write_atomic
 from sim.settings import load_config
 from sim.uncertainty import Factor, load, point_overrides, problem
@@ -30,8 +31,8 @@ OPTIONS = ("method", "samples", "uncertainty", "policies", "parameters")
 USAGE = ("python -m sim sensitivity method=morris|sobol [samples=N] [uncertainty=default] "
          "[policies=a,b] [parameters=a,b (sobol)] [world=...] [hydra.sweep.dir=DIR] "
          "[override ...]")
-RESERVED = ("policy", "replication", "replications", "experiment", "hydra.sweeper.design")
-DESIGN = "design.json"
+RESERVED = ("policy", "replication", "replications", "experiment", "hydra.sweeper.design",
+            "ensemble")
 LEVELS = 4  # Morris grid levels
 
 
@@ -137,3 +138,8 @@ def sweep_dir(overrides: list[str], method: str) -> Path:
 def points(design_file: str | Path) -> list[list[str]]:
     """The overrides of each point of a written design (for the sweeper)."""
     return json.loads(Path(design_file).read_text())["points"]
+
+
+def keys(design: list[list[str]]) -> set[str]:
+    """The keys the points of a design set: the design's, not the sweep's, values of them."""
+    return {o.split("=", 1)[0] for point in design for o in point}

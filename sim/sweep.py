@@ -37,9 +37,10 @@ def count_jobs(config: DictConfig) -> int | None:
         return None
     design = config.hydra.sweeper.get("design")
     if design:
-        from sim.sensitivity import points
+        from sim.sensitivity import keys, points
 
-        return math.prod(sizes.values()) * len(points(design))
+        found = points(design)
+        return math.prod(n for k, n in sizes.items() if k not in keys(found)) * len(found)
     return math.prod(sizes.values())
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import ROOT, sim
+from omegaconf import OmegaConf
 
 import sim.calibrate as cal
 from sim.cli import run
@@ -112,6 +113,9 @@ def test_abc_smc_in_rounds_resumes_where_it_was_killed_and_gives_the_same_poster
         assert high - low < 0.5 * (f.bounds[1] - f.bounds[0]), (f.name, low, high)
     text = (killed / "toy_calibrated.yaml").read_text()
     assert text.startswith("# @package _global_") and str(killed / "posterior.parquet") in text
+    named = OmegaConf.load(killed / "toy_calibrated.yaml").world.calibration  # ensemble=posterior
+    assert named.posterior == str((killed / "posterior.parquet").resolve())
+    assert named.uncertainty == str(spec.resolve()) and named.world == "toy"
     assert (killed / "report.md").exists()
     assert all((killed / "figures" / f"{n}.png").exists() for n in ("fit", "posterior", "pairs"))
 

@@ -7,9 +7,10 @@ parameter or a lever) against the schema's type, and one job of each combination
 the other overrides (config groups such as ``world`` and ``policy``, the world's own keys) by
 composing it as Hydra would. Chosen in ``configs/config.yaml`` (``hydra/sweeper: sim``).
 
-Given a ``design`` (a file written by ``python -m sim sensitivity``), each of its points (a
-list of overrides) is run with every combination of the command line's overrides: the jobs
-of a sensitivity design are ordinary jobs of the sweep.
+Given a ``design`` (a file written by ``python -m sim sensitivity``, or for a sweep with
+``ensemble=posterior``), each of its points (a list of overrides) is run with every combination
+of the command line's overrides, leaving out their values of the keys the design sets: the
+jobs of a design are ordinary jobs of the sweep.
 """
 
 from dataclasses import dataclass
@@ -69,10 +70,12 @@ class Sweeper(BasicSweeper):
         """Hydra's product of the swept values; with a design, crossed with its points."""
         if not self.design:
             return BasicSweeper.split_arguments(overrides, max_batch_size)
-        from sim.sensitivity import points
+        from sim.sensitivity import keys, points
 
-        combos = BasicSweeper.split_arguments(overrides, None)[0]
         design = points(self.design)
+        own = keys(design)  # an ensemble's replication: the design's, not the sweep's
+        overrides = [o for o in overrides if o.key_or_group not in own]
+        combos = BasicSweeper.split_arguments(overrides, None)[0]
         self.point_size = len(design[0]) if design else 0
         jobs = [[*combo, *point] for point in design for combo in combos]
         return list(self.split_overrides_to_chunks(jobs, max_batch_size))

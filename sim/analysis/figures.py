@@ -60,8 +60,10 @@ def save(fig, folder: Path, name: str) -> Path:
 def footer(fig, sweep: Sweep, keys=(), extra: str = "") -> None:
     """The caption line: world, replications, period, what the intervals are, and the
     meaning of any unit that needs one."""
-    lines = [f"{caption(sweep.runs)}. 95% confidence intervals over replications (seed noise "
-             f"only, not parameter uncertainty).{(' ' + extra) if extra else ''}"]
+    noise = ("posterior draws and seeds: parameter uncertainty and seed noise" if sweep.ensemble
+             else "seed noise only, not parameter uncertainty")
+    lines = [f"{caption(sweep.runs)}. 95% confidence intervals over replications ({noise})."
+             f"{(' ' + extra) if extra else ''}"]
     lines += [f"{outcome(k).label}: {outcome(k).gloss}." for k in dict.fromkeys(keys)
               if outcome(k).gloss]
     width = int(fig.get_figwidth() * 17)  # characters of 7.5 pt across the figure

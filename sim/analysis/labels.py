@@ -204,6 +204,10 @@ SCENARIOS = {  # named levels: how a reader says them
     "enforcement": "Enforcement: 8 NCA units",
     "victim_support": "Victim support + training",
     "strategy_2011": "2011 strategy (all four)",
+    "strategy_2011_no_international": "2011 strategy without international action",
+    "strategy_2011_no_border": "2011 strategy without the border",
+    "strategy_2011_no_enforcement": "2011 strategy without enforcement",
+    "strategy_2011_no_care": "2011 strategy without training",
     "budget_prevention": "GBP 6m on prevention",
     "budget_border": "GBP 6m on the border",
     "budget_enforcement": "GBP 6m on enforcement",
@@ -292,6 +296,9 @@ COLOURS = {
     "budget_enforcement": "#0072B2", "victim_support": "#E69F00", "budget_care": "#E69F00",
     "strategy_2011": "#D55E00", "random": "#000000", "largest": "#E69F00",
     "central": "#56B4E9", "leader_first": "#CC79A7", "capacity": "#000000", "market": "#D55E00",
+    # the 2011 strategy without one pillar: the colour of the pillar left out
+    "strategy_2011_no_international": "#009E73", "strategy_2011_no_border": "#56B4E9",
+    "strategy_2011_no_enforcement": "#0072B2", "strategy_2011_no_care": "#E69F00",
 }
 
 

@@ -11,10 +11,11 @@ import pandas as pd
 from sim.analysis import figures
 from sim.analysis.labels import caption, gain_label, gbp, outcome
 from sim.analysis.options import Options, columns, names, resolve
-from sim.analysis.stats import cost_effect, holm, mean_ci, paired, significant
+from sim.analysis.stats import chance_better, cost_effect, holm, mean_ci, paired, significant
 from sim.analysis.sweep import OUTCOMES, Sweep
 from sim.config import ConfigError
-from sim.sensitivity import DESIGN
+from sim.ensemble import read_design
+from sim.folders import DESIGN
 
 
 def outcome_table(sweep: Sweep) -> pd.DataFrame:
@@ -35,12 +36,15 @@ def compare(sweep: Sweep, pairs: list[tuple], keys: list[str]) -> pd.DataFrame:
     rows = []
     for level, against in pairs:
         for key in keys:
-            c = paired(sweep.values(against, key), sweep.values(level, key))
+            ref, now = sweep.values(against, key), sweep.values(level, key)
+            c = paired(ref, now)
             rows.append({"scenario": level, "against": against, "outcome": key,
                          "label": outcome(key).label, "difference": c.diff.mean,
                          "ci_low": c.diff.low, "ci_high": c.diff.high, "relative": c.relative,
                          "effect_size_dz": c.effect_size, "p_paired_t": c.p_value,
-                         "p_wilcoxon": c.p_wilcoxon, "n": c.diff.n})
+                         "p_wilcoxon": c.p_wilcoxon,
+                         "p_better": chance_better(ref, now, outcome(key).better),
+                         "n": c.diff.n})
     table = pd.DataFrame(rows)
     if table.empty:
         return table
@@ -182,7 +186,9 @@ def answer(sweep: Sweep, opts: Options, comparisons, increments, costs) -> list[
     ref = sweep.reference
     out = ["## Answer", "",
            f"Each scenario against **{sweep.label(ref)}** (the reference), a year over the "
-           f"policy period ({caption(sweep.runs)}). Listed: differences that are significant "
+           f"policy period ({caption(sweep.runs)}"
+           f"{'; replication k at posterior draw k in every scenario' if sweep.ensemble else ''}"
+           "). Listed: differences that are significant "
            "(95% CI excludes zero and the paired t-test, Holm-adjusted over "
            f"{len(comparisons)} comparisons, gives p < 0.05), with the cost of each unit "
            "gained where the gain is significant.", ""]
@@ -242,7 +248,7 @@ def analyse(root, given: dict | None = None) -> Path:
     """Figures (PNG, SVG, PDF), tables (CSV) and report.md for the sweep in ``root``, with
     the options ``given`` (outcomes, reference, gains, panel; see sim.analysis.options).
     A sensitivity design's folder gets its indices instead (sim.analysis.sensitivity)."""
-    if (Path(root) / DESIGN).exists():
+    if (Path(root) / DESIGN).exists() and read_design(Path(root)) is None:
         from sim.analysis.sensitivity import analyse as indices
 
         given = given or {}
@@ -277,6 +283,40 @@ def analyse(root, given: dict | None = None) -> Path:
     return sweep.root / "report.md"
 
 
+def intervals(sweep: Sweep) -> str:
+    """What the intervals of a sweep hold: seed noise, or parameter uncertainty as well."""
+    if sweep.ensemble:
+        e = sweep.ensemble
+        return ("intervals are 95% Student-t confidence intervals across replications, and "
+                "replication k runs at its own draw k of the posterior "
+                f"(`{e['posterior']}`, uncertainty set {e['uncertainty']}; drawn by weight "
+                f"with seed {e['seed']}) with its own seed, the same draw and seed in every "
+                "scenario: the intervals and the paired differences include parameter "
+                "uncertainty as well as seed noise.")
+    return ("intervals are 95% Student-t confidence intervals across replications (seed noise "
+            "only, not parameter uncertainty).")
+
+
+def beating(sweep: Sweep, opts: Options, comparisons) -> list[str]:
+    """The chance that each scenario beats the reference on each outcome, as a table."""
+    what = ("posterior draw and seed" if sweep.ensemble else "seed")
+    out = ["## Chance of beating the reference", "",
+           f"The share of paired replications (the same {what} in both) in which the "
+           f"scenario does better than {sweep.label(sweep.reference)}, in each outcome's good "
+           "direction: fewer victim-weeks of exploitation, recruits and re-traffickings, more "
+           "victims identified and traffickers convicted (the direction is the analysis "
+           "labels', `sim/analysis/labels.py`; a tie is not better; n/a for an outcome "
+           "without a good direction). Column `p_better` of `comparisons.csv`.", ""]
+    by = comparisons.set_index(["scenario", "outcome"])
+    rows = [[sweep.label(lv)] + [fixed(by.loc[(lv, k), "p_better"], ".0%")
+                                 for k in opts.tested]
+            for lv in sweep.levels if lv != sweep.reference]
+    header = ["scenario"] + [f"{outcome(k).label} ({'more' if outcome(k).better > 0 else 'less'}"
+                             f" is better)" if outcome(k).better else outcome(k).label
+                             for k in opts.tested]
+    return out + [md_table(header, rows), ""]
+
+
 def render(sweep: Sweep, opts: Options, outcomes, comparisons, increments, costs,
            made: list[Path]) -> str:
     n = int(sweep.runs.groupby("scenario").size().min())
@@ -287,9 +327,7 @@ def render(sweep: Sweep, opts: Options, outcomes, comparisons, increments, costs
             f"{len(sweep.runs)} runs; varied: `{varied}` over {len(sweep.levels)} levels "
             f"({', '.join(sweep.label(lv) for lv in sweep.levels)}); at least {n} replications "
             f"each; {caption(sweep.runs)}. Reference: **{sweep.label(sweep.reference)}**. "
-            "Outcomes are over the policy period, per year; intervals are 95% Student-t "
-            "confidence intervals across replications (seed noise only, not parameter "
-            "uncertainty).", "",
+            f"Outcomes are over the policy period, per year; {intervals(sweep)}", "",
             "Outcomes compared: " + ", ".join(f"`{k}`" for k in opts.outcomes) + "; gains "
             "priced: " + ", ".join(f"`{'+' if g.sign > 0 else '-'}{g.key}`" for g in opts.gains)
             + ". Choose others with `python -m sim analyse <folder> outcomes=a,b "
@@ -320,6 +358,8 @@ def render(sweep: Sweep, opts: Options, outcomes, comparisons, increments, costs
     elif len(sweep.levels) > 1:
         out += ["Scenarios do not share the same replications, so no paired comparison is "
                 "made.", ""]
+    if not comparisons.empty:
+        out += beating(sweep, opts, comparisons)
     if not increments.empty:
         out += ["## Each further step", "",
                 "Each level against its neighbour on the reference's side (paired, "

@@ -66,6 +66,17 @@ def paired(reference, scenario, level: float = 0.95) -> Comparison:
     return Comparison(diff, p, p_rank, dz, float(d.mean() / ref) if ref else np.nan)
 
 
+def chance_better(reference, scenario, better: int) -> float:
+    """The share of paired replications in which the scenario does better than the
+    reference in the outcome's good direction (``better`` +1: more is better, -1: less is);
+    a tie is not better. NaN for an outcome without a good direction or without pairs."""
+    a, b = np.asarray(reference, dtype=float), np.asarray(scenario, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b)
+    if not better or not keep.any():
+        return np.nan
+    return float(np.mean(better * (b[keep] - a[keep]) > 0))
+
+
 def holm(p_values) -> np.ndarray:
     """Holm-Bonferroni adjusted p-values (controls the family-wise error rate); undefined
     p-values stay NaN and do not count among the comparisons."""

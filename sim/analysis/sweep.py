@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 
 from sim.analysis.labels import REPORTED, colour, default_of, level_label, outcome
 from sim.config import ConfigError
+from sim.ensemble import read_design
 from sim.runs import (
     SERIES,
     SUMMARY,
@@ -36,6 +37,7 @@ class Sweep:
     numeric: bool
     levels: list
     reference: object
+    ensemble: dict | None = None  # an ensemble=posterior sweep's design (sim/ensemble.py)
 
     @classmethod
     def load(cls, root) -> "Sweep":
@@ -49,7 +51,9 @@ class Sweep:
         missing = [c for c in ("job", "replication", "policy_weeks") if c not in runs]
         if missing:
             raise ConfigError(f"{table}: not a sweep's table (no column {', '.join(missing)})")
-        keys = [k for k in override_keys(root, runs["job"]) if k in runs
+        ensemble = read_design(root)
+        drawn = set(ensemble["keys"]) if ensemble else set()  # vary with the replication
+        keys = [k for k in override_keys(root, runs["job"]) if k in runs and k not in drawn
                 and k not in ("replication", "seed") and not k.startswith("analysis.")]
         varied = [k for k in keys if runs[k].astype(str).nunique(dropna=False) > 1]
         if len(varied) == 1:
@@ -65,7 +69,8 @@ class Sweep:
         numeric = factor not in (None, "scenario") and pd.api.types.is_numeric_dtype(
             runs["scenario"])
         levels = ordered_levels(root, factor, runs["scenario"], numeric)
-        return cls(root, runs, factor, numeric, levels, reference_level(factor, levels, numeric))
+        return cls(root, runs, factor, numeric, levels, reference_level(factor, levels, numeric),
+                   ensemble)
 
     def values(self, level, key: str) -> np.ndarray:
         """``key`` for one level, ordered by replication (so levels pair up)."""
