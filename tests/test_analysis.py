@@ -355,6 +355,7 @@ def test_named_levels_keep_the_order_the_sweep_gave(tmp_path):
                                                                  "border"]
 
 
+@pytest.mark.slow  # 400 families of 30 paired comparisons
 def test_significance_holds_the_family_wise_error_and_finds_real_effects():
     from sim.analysis.stats import significant
     rng = np.random.default_rng(7)

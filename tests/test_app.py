@@ -200,6 +200,7 @@ def test_the_live_model_stops_where_the_command_line_run_ends():
     assert not model.running and model.steps == 3
 
 
+@pytest.mark.slow  # builds every world, the Europe-wide one too
 def test_every_place_of_every_world_has_a_place_on_the_map():
     for world in controls.options("world"):
         model = LiveModel([f"world={world}", "burn_in_weeks=0", "policy_weeks=1"])

@@ -77,6 +77,7 @@ def fake_runner(monkeypatch, calls: list, kill_at: str | None = None):
     monkeypatch.setattr(cal.Runner, "run", run)
 
 
+@pytest.mark.slow  # an ABC-SMC fit, killed and resumed
 def test_abc_smc_in_rounds_resumes_where_it_was_killed_and_gives_the_same_posterior(
         tmp_path, monkeypatch):
     """The two passes of each proposal, the rounds and the history database, with the sweeps
