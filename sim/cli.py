@@ -244,13 +244,17 @@ def precheck(argv: list[str]) -> list[str]:
     if not any(o.key_or_group.startswith("world.") for o in parsed):
         check_types(parsed)  # the rest is checked by the job, which removes its folder if refused
         return argv
-    overrides = [str(o.input_line) for o in parsed if not is_hydra(o)]
-    try:  # a world's keys depend on the world: compose to check them
+    checked([str(o.input_line) for o in parsed if not is_hydra(o)])  # a world's keys depend
+    return argv                                                         # on the world
+
+
+def checked(overrides: list[str]) -> Config:
+    """The config of ``overrides``, composed and checked whole; any problem one ConfigError."""
+    try:
         config = load_config(overrides)
     except Exception as err:
         raise ConfigError(describe(err)) from None
-    validate(config)
-    return argv
+    return validate(config)
 
 
 def check_types(parsed: list[Override]) -> None:

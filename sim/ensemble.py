@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from sim.config import CONFIG_DIR, ENSEMBLES, EXPERIMENT_DIR, Config, ConfigError, validate
+from sim.config import CONFIG_DIR, ENSEMBLES, EXPERIMENT_DIR, Config, ConfigError
 from sim.folders import DESIGN
 from sim.uncertainty import Factor, load, point_overrides
 
@@ -112,7 +112,7 @@ def prepare(argv: list[str], parsed) -> list[str]:
     return the arguments that run it; bad input a ConfigError before any folder is made."""
     import pandas as pd
 
-    from sim.cli import describe, is_hydra
+    from sim.cli import checked, describe, is_hydra
     from sim.runs import write_atomic
     from sim.settings import load_config
 
@@ -125,13 +125,7 @@ def prepare(argv: list[str], parsed) -> list[str]:
             raise ConfigError(f"{o.input_line}: an ensemble draws from one world's posterior "
                               f"with one seed; give one value of {o.key_or_group}")
     jobs = [str(o.input_line) for o in parsed if not is_hydra(o) and not o.is_sweep_override()]
-    try:
-        cfg = load_config(jobs)
-    except ConfigError:
-        raise
-    except Exception as err:
-        raise ConfigError(describe(err)) from None
-    validate(cfg)
+    cfg = checked(jobs)
     path = posterior_file(cfg)
     cal = cfg.world.calibration
     try:

@@ -18,10 +18,9 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from sim.commands import split, whole
-from sim.config import ConfigError, validate
+from sim.config import ConfigError
 from sim.folders import DESIGN
 from sim.runs import write_atomic
-from sim.settings import load_config
 from sim.uncertainty import Factor, load, point_overrides, problem
 
 METHODS = ("morris", "sobol")
@@ -43,7 +42,7 @@ def names(value: str) -> list[str]:
 def prepare(args: list[str]) -> list[str]:
     """Write the design of ``args`` to its sweep folder; return the arguments of the sweep
     that runs it."""
-    from sim.cli import GROUPS
+    from sim.cli import GROUPS, checked
 
     options, overrides = split(args, OPTIONS, RESERVED, "sensitivity", USAGE,
                                "set by the design; choose the policies compared with "
@@ -61,15 +60,7 @@ def prepare(args: list[str]) -> list[str]:
             raise ConfigError(f"policies: {name!r} is not a policy to compare with the baseline; "
                               f"one of {', '.join(k for k in known if k != 'baseline')}")
     jobs = [o for o in overrides if not o.startswith("hydra")]
-    try:
-        base = load_config(jobs)
-    except ConfigError:
-        raise
-    except Exception as err:
-        from sim.cli import describe
-
-        raise ConfigError(describe(err)) from None
-    validate(base)
+    base = checked(jobs)
     seed = base.seed  # the design's draw, as the runs', follows the config's seed
     factors, sobol = load(options.get("uncertainty", "default"), base)
     if method == "sobol":

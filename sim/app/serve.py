@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from sim.app.controls import Settings, overrides, settings_from
-from sim.config import ConfigError, validate
+from sim.config import ConfigError
 
 USAGE = "python -m sim app [port=N] [results=<folder>] [override ...]"
 HOST = "127.0.0.1"
@@ -58,12 +58,12 @@ def check_overrides(given: list[str]) -> Settings:
     from sim.cli import (
         check_group,
         check_known,
+        checked,
         describe,
         is_hydra,
         overrides_parser,
         refuse_unsafe,
     )
-    from sim.settings import load_config
 
     try:
         parsed = overrides_parser().parse_overrides(given)
@@ -80,11 +80,7 @@ def check_overrides(given: list[str]) -> Settings:
         check_group(o)
         check_known(o)
     settings = settings_from(given)
-    try:
-        config = load_config(overrides(settings))
-    except Exception as err:
-        raise ConfigError(describe(err)) from None
-    validate(config)
+    checked(overrides(settings))
     return settings
 
 
