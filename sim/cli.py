@@ -244,8 +244,9 @@ def precheck(argv: list[str]) -> list[str]:
     if not any(o.key_or_group.startswith("world.") for o in parsed):
         check_types(parsed)  # the rest is checked by the job, which removes its folder if refused
         return argv
-    checked([str(o.input_line) for o in parsed if not is_hydra(o)])  # a world's keys depend
-    return argv                                                         # on the world
+    # a world's keys depend on the world: compose to check them
+    checked([str(o.input_line) for o in parsed if not is_hydra(o)])
+    return argv
 
 
 def checked(overrides: list[str]) -> Config:
