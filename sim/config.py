@@ -617,9 +617,9 @@ def validate(cfg: Config) -> Config:
     if p.border.entry and p.border.entry not in w.entry_points:
         _fail("policy.border.entry", p.border.entry,
               "'' or an entry point of the world: " + ", ".join(w.entry_points))
-    from sim.world import RouteNetwork  # the route check needs the graph
+    from sim.world import route_network  # the route check needs the graph
 
-    RouteNetwork(w, cfg.routes.paths)
+    route_network(w, cfg.routes.paths)
     from sim.history import check_history  # the dated events need the schema's keys
 
     check_history(cfg)

@@ -21,7 +21,7 @@ from sim.market import Market
 from sim.nrm import NationalReferralMechanism
 from sim.pillars import Levers, levers
 from sim.register import Register
-from sim.world import Path, RouteNetwork
+from sim.world import Path, route_network
 
 LOAD = attrgetter("load")  # a crime group's victims in transit and exploitation
 
@@ -87,7 +87,7 @@ class TraffickingModel(Model):
         self.history = History(cfg)  # the world's dated events, applied to its own copy
         self.cfg = cfg = self.history.cfg
         self.policy_week = cfg.burn_in_weeks + 1
-        self.routes = RouteNetwork(cfg.world, cfg.routes.paths)
+        self.routes = route_network(cfg.world, cfg.routes.paths)
         self.entry_index = {e: i for i, e in enumerate(self.routes.entries)}
         self.options, self.option_row = self.routes.options(cfg.routes.week_gbp)
         self.pair = {key: i for i, key in enumerate(self.routes.paths)}  # (source, region)

@@ -1,11 +1,15 @@
 """The route network of a world config, and the candidate routes groups choose among."""
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
 from sim.config import ConfigError, World
+
+_NETWORKS: OrderedDict[tuple, "RouteNetwork"] = OrderedDict()
+_KEPT = 8  # networks kept per process: a sweep varies a few worlds at most
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,20 @@ class Options:
     fixed_gbp: np.ndarray
     entry: np.ndarray
     crossing: np.ndarray
+
+
+def route_network(world: World, paths: int) -> "RouteNetwork":
+    """The route network of ``world`` keeping ``paths`` candidates, built once per process for
+    each set of places and routes: the check of a config, its model and the next job of a sweep
+    in the same worker share it (a network is never changed once built)."""
+    key = (tuple((name, spec.domestic) for name, spec in world.sources.items()),
+           tuple(world.transit), tuple(world.entry_points), tuple(world.regions),
+           tuple((r.origin, r.destination, r.weeks, r.cost_gbp) for r in world.routes), paths)
+    if key not in _NETWORKS:
+        _NETWORKS[key] = RouteNetwork(world, paths)
+        if len(_NETWORKS) > _KEPT:
+            _NETWORKS.popitem(last=False)
+    return _NETWORKS[key]
 
 
 class RouteNetwork:

@@ -1,6 +1,7 @@
 """Bad input gets one clear error naming the key, the value and what is allowed."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from helpers import toy
@@ -8,6 +9,7 @@ from helpers import toy
 from sim import ConfigError, TraffickingModel
 from sim.config import Route
 from sim.settings import load_config
+from sim.world import route_network
 
 
 @pytest.mark.parametrize("override,message", [
@@ -48,6 +50,25 @@ def test_a_route_to_an_unknown_place_is_named():
     cfg.world.routes.append(Route("east", "atlantis", 1, 100.0))
     with pytest.raises(ConfigError, match=r"world\.routes\[12\]\.destination = 'atlantis'"):
         TraffickingModel(cfg)
+
+
+def test_a_world_s_route_network_is_built_once_and_rebuilt_when_its_routes_change():
+    cfg = toy()
+    model = TraffickingModel(cfg)
+    assert TraffickingModel(toy("seed=3", "policy=strategy_2011")).routes is model.routes
+    assert route_network(cfg.world, cfg.routes.paths) is model.routes
+    assert route_network(cfg.world, cfg.routes.paths - 1) is not model.routes
+    for change in ({"cost_gbp": cfg.world.routes[0].cost_gbp + 1},
+                   {"weeks": cfg.world.routes[0].weeks + 1}):
+        other = toy()
+        other.world.routes[0] = replace(other.world.routes[0], **change)
+        assert TraffickingModel(other).routes is not model.routes
+    fewer = toy()
+    fewer.world.routes = [r for r in fewer.world.routes if r.origin != "south"]
+    with pytest.raises(ConfigError):  # a world without a way in is refused, not remembered
+        TraffickingModel(fewer)
+    with pytest.raises(ConfigError):
+        TraffickingModel(fewer)
 
 
 @pytest.mark.parametrize("override", ["exploitation.leave=often", "no_such_key=1",
