@@ -71,6 +71,18 @@ def test_hydras_plugin_scan_leaves_the_caches_alone():
     assert (loader.COMPOSED, loader.CachingConfigLoader) == caches
 
 
+def test_jobs_compose_after_hydras_plugin_scan_makes_the_launchers_config_classes_anew():
+    from hydra.core.plugins import Plugins
+
+    import hydra_plugins
+
+    with loaders() as (hydra, caching):
+        expected = [composed(hydra, job) for job in JOBS[:3]]
+        composed(caching, JOBS[0])  # the launcher's config, read before the scan...
+        Plugins._scan_all_plugins(modules=[hydra_plugins])  # ...whose module runs again
+        assert [composed(caching, job) for job in JOBS[:3]] == expected
+
+
 def test_a_job_changing_its_config_leaves_the_next_job_untouched():
     with loaders() as (_, caching):
         first = caching.load_configuration("config", ["replication=1"], RunMode.RUN)

@@ -15,6 +15,7 @@ sends the loader to its workers by reference, and each worker keeps its caches f
 job.
 """
 
+import io
 import os
 import pickle
 
@@ -25,7 +26,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 REPOSITORIES: dict[str, "SharedRepository"] = {}  # by config search path, for this process
-COMPOSED: dict[tuple, bytes] = {}  # a merged list of configs (pickled), by the list
+COMPOSED: dict[tuple, "Frozen"] = {}  # a merged list of configs, by the list
 
 
 class SharedRepository(CachingConfigRepository):
@@ -60,7 +61,9 @@ class CachingConfigLoader(ConfigLoaderImpl):
         if any(o.get_key_element() == "hydra.searchpath" for o in parsed):
             return super()._parse_overrides_and_create_caching_repo(config_name, overrides)
         key = str(self.config_search_path)
-        repo = REPOSITORIES.setdefault(key, SharedRepository(self.repository))
+        if key not in REPOSITORIES:  # made once: making one deep-copies Hydra's repository
+            REPOSITORIES[key] = SharedRepository(self.repository)
+        repo = REPOSITORIES[key]
         primary = repo.load_config(config_name) if config_name is not None else None
         if primary is not None and OmegaConf.select(primary.config, "hydra.searchpath"):
             return super()._parse_overrides_and_create_caching_repo(config_name, overrides)
@@ -76,5 +79,35 @@ class CachingConfigLoader(ConfigLoaderImpl):
         if key not in COMPOSED:
             fresh = CachingConfigRepository(repo.delegate)
             merged = super()._compose_config_from_defaults_list(defaults, fresh)
-            COMPOSED[key] = pickle.dumps(merged)
-        return pickle.loads(COMPOSED[key])  # a fresh copy, seven times faster than a deep copy
+            COMPOSED[key] = Frozen(merged)
+        return COMPOSED[key].copy()
+
+
+class Frozen:
+    """A config kept as pickled bytes, copied by unpickling them: four times faster than a
+    deep copy. Classes are kept by reference, as a deep copy keeps them: Hydra's plugin scan
+    runs the launchers' modules again, so the class a typed node was made from need no longer
+    be the one its module names, which pickling by name would refuse."""
+
+    def __init__(self, config):
+        self.classes: list[type] = []
+        index: dict[type, int] = {}
+
+        def keep(obj) -> int | None:
+            if not isinstance(obj, type):
+                return None
+            if obj not in index:
+                index[obj] = len(self.classes)
+                self.classes.append(obj)
+            return index[obj]
+
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+        pickler.persistent_id = keep  # type: ignore[method-assign]
+        pickler.dump(config)
+        self.data = buffer.getvalue()
+
+    def copy(self):
+        unpickler = pickle.Unpickler(io.BytesIO(self.data))
+        unpickler.persistent_load = self.classes.__getitem__  # type: ignore[method-assign]
+        return unpickler.load()
