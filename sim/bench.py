@@ -11,8 +11,9 @@ Four parts, each printing a table (``--parts`` chooses):
   ratio to a Boltzmann agent-step, whatever the machine.
 - ``startup``: ``python -m sim --help``, and a single default run's wall time against its
   simulation time (the ``simulation_s`` of its summary.json).
-- ``sweep``: sweeps of the default world through the joblib launcher: per-job overhead from
-  sweeps of 4 and 8 jobs on one worker (the difference cancels start-up and gathering), and
+- ``sweep``: sweeps of the default world through the joblib launcher: per-job overhead in a
+  sweep of 8 jobs on one worker (from one job's end to the next's, against the next's
+  simulation time: start-up and gathering do not count), and
   parallel efficiency: the cost of 8 more jobs on two workers against one (start-up and
   analysis cancel, as for thousands of jobs), and a whole sweep of 8 jobs.
 - ``europe``: the Europe-wide world (about a million victims in exploitation), seven years.
@@ -30,6 +31,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -155,25 +157,27 @@ def startup(work: Path) -> None:
           f"{wall - simulated:.2f} s more", flush=True)
 
 
-def sweep(work: Path, jobs: int, workers: int) -> tuple[float, float]:
-    """Wall seconds of a sweep of ``jobs`` default runs on ``workers``, and their total
-    simulation seconds."""
+def sweep(work: Path, jobs: int, workers: int) -> tuple[float, list[tuple[float, float]]]:
+    """Wall seconds of a sweep of ``jobs`` default runs on ``workers``, and each job's end
+    (its summary's modification time) and simulation seconds, in the order they ended."""
     folder = work / f"sweep-{jobs}-{workers}"
     wall = timed("--multirun", f"replication=range(0,{jobs})", f"hydra.sweep.dir={folder}",
                  f"hydra.launcher.n_jobs={workers}", cwd=work)
-    simulated = sum(json.loads(p.read_text())["simulation_s"]
-                    for p in folder.glob("*/summary.json"))
+    ends = sorted((p.stat().st_mtime, json.loads(p.read_text())["simulation_s"])
+                  for p in folder.glob("*/summary.json"))
     shutil.rmtree(folder)
-    return wall, simulated
+    return wall, ends
 
 
 def sweeps(work: Path) -> None:
     print("\n## Sweeps (joblib launcher)\n")
-    four, sim4 = sweep(work, 4, 1)
-    eight, sim8 = sweep(work, 8, 1)
-    per_job, per_sim = (eight - four) / 4, (sim8 - sim4) / 4
+    eight, ends = sweep(work, 8, 1)
+    gaps = [(b - a, sim) for (a, _), (b, sim) in zip(ends, ends[1:], strict=False)]
+    per_job, per_sim = (statistics.fmean(values) for values in zip(*gaps, strict=True))
     print(f"per job, one worker: {per_job:.2f} s wall for {per_sim:.2f} s simulating: "
-          f"overhead {per_job / per_sim - 1:.1%}")
+          f"overhead {per_job / per_sim - 1:.1%} (from one job's end to the next's, "
+          f"{len(gaps)} jobs; fastest {min(g - s for g, s in gaps):.2f} s, "
+          f"slowest {max(g - s for g, s in gaps):.2f} s over)")
     two, _ = sweep(work, 8, 2)
     sixteen, _ = sweep(work, 16, 2)
     per_two = (sixteen - two) / 8
