@@ -39,6 +39,15 @@ def test_the_wheel_runs_sim_anywhere(tmp_path):
         "hydra.run.dir=out", cwd=away, env=env)
     record = json.loads((away / "out" / "summary.json").read_text())
     assert record["metrics"]["world_name"] == "toy"
+    # ensemble=posterior: the calibrated world's posterior ships where the world names it
+    code = ("from sim.settings import load_config; from sim.ensemble import posterior_file, "
+            "read_posterior; from sim.uncertainty import load; "
+            "c = load_config(['world=uk_2012_2024_calibrated']); p = posterior_file(c); "
+            "w = c.world.calibration; "
+            "f, _ = load(w.uncertainty, load_config([f'world={w.world}'])); "
+            "print(p, len(read_posterior(p, f)))")
+    where, particles = run(sys.executable, "-c", code, cwd=away, env=env).split()
+    assert where.startswith(str(site)) and int(particles) > 0
 
 
 @pytest.mark.slow
