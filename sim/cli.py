@@ -11,9 +11,11 @@ import argparse
 import contextlib
 import functools
 import os
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -50,6 +52,7 @@ SWEEP_PID = "SIM_SWEEP_PID"  # host:pid of the sweep's main process, for its wor
 MAX_REPLICATIONS = Config.__dataclass_fields__["replications"].metadata["hi"]
 HYDRA_WROTE = {".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml", "sim.log"}
 started = time.time()  # this command's start: files older than this are not its own
+ctrl_c = threading.Event()  # a Ctrl-C this command received, even one Python lost
 
 # resolvers of configs/config.yaml; registered on import, since launchers import this module
 # in their workers to run the task function
@@ -367,6 +370,14 @@ NOISE = ("full_key", "object_type", "reference_type", "To append", "Config searc
          "provider=", "Set the environment")
 
 
+def on_ctrl_c(signum, frame) -> None:
+    """SIGINT: remember it, then raise KeyboardInterrupt as Python does. Python drops an
+    exception raised inside a finaliser or a weakref callback (it prints "Exception ignored
+    in"), so a Ctrl-C landing there is lost; a sweep that lost one still ends as interrupted."""
+    ctrl_c.set()
+    signal.default_int_handler(signum, frame)
+
+
 def main() -> None:
     """``python -m sim`` and the ``sim`` command."""
     sys.exit(run(sys.argv[1:]))
@@ -394,8 +405,12 @@ def run(argv: list[str]) -> int:
         return internal_failure(err)
     saved, sys.argv = sys.argv, [sys.argv[0], *argv]
     os.environ[SWEEP_PID] = f"{socket.gethostname()}:{os.getpid()}"
+    ctrl_c.clear()
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
         app()
+        if ctrl_c.is_set():  # a Ctrl-C that Python lost
+            raise KeyboardInterrupt
     except SystemExit as done:
         return exit_status(done)
     except KeyboardInterrupt:
@@ -406,6 +421,7 @@ def run(argv: list[str]) -> int:
         return internal_failure(err)
     finally:
         sys.argv = saved
+        signal.signal(signal.SIGINT, previous)
     return 0
 
 

@@ -94,6 +94,10 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         """Gather, analyse, and exit non-zero if anything went wrong (Hydra would take an
         exception raised here for a warning, so every failure ends in sys.exit)."""
+        from sim.cli import ctrl_c
+
+        if ctrl_c.is_set():  # a Ctrl-C that Python lost while the jobs ran: no analysis
+            raise KeyboardInterrupt
         global active
         active = None
         self.halt()

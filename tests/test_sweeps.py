@@ -6,6 +6,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -274,6 +275,39 @@ def test_ctrl_c_ends_a_sweep_in_seconds_with_a_manifest_and_a_resume_line(tmp_pa
     assert not group_alive(proc.pid)
     resumed = sim(*shlex.split(line.split("resume with: python -m sim ", 1)[1]))
     assert " kept, " in resumed.stderr and "6 of 6 jobs complete" in resumed.stdout
+
+
+@pytest.mark.slow
+def test_a_ctrl_c_that_python_loses_still_ends_the_sweep_as_interrupted(tmp_path):
+    # Python drops an exception raised inside a finaliser ("Exception ignored in"): a Ctrl-C
+    # that lands there raises its KeyboardInterrupt where nothing sees it
+    code = textwrap.dedent(f"""
+        import os, signal, sys, time
+        import sim.runs
+        from sim.cli import run
+
+        real = sim.runs.run_job
+
+        class Finaliser:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(2)  # the handler runs here, inside the finaliser
+
+        def run_job(*args):
+            Finaliser()
+            return real(*args)
+
+        sim.runs.run_job = run_job
+        sys.exit(run(["--multirun", "world=toy", "burn_in_weeks=2", "policy_weeks=2",
+                      "seed=1,2", "hydra/launcher=basic", "hydra.sweep.dir={tmp_path}"]))
+        """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert "Exception ignored" in done.stderr and "KeyboardInterrupt" in done.stderr
+    assert done.returncode == 130, done.stderr[-2000:]
+    line = next(x for x in done.stderr.splitlines() if x.startswith("interrupted: "))
+    assert "jobs done; resume with: python -m sim --multirun" in line
+    assert not (tmp_path / "report.md").exists()
 
 
 @pytest.mark.slow
