@@ -42,11 +42,13 @@ test-slurm: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m sim.bench
 
-# the README's figure and table: the policy comparison on uk_2011 under both recruitment
-# mechanisms, copied under docs/figures/
+# the README's figure and table: the policy comparison on uk_2011 (5 policy years, seed noise
+# only) under both recruitment mechanisms, copied under docs/figures/
+UK_2011 := world=uk_2011 ensemble=none policy_weeks=260
 figures: $(BIN)/.installed
-	$(BIN)/python -m sim experiment=policy_comparison hydra.sweep.dir=results/policy_comparison/readme
-	$(BIN)/python -m sim experiment=policy_comparison groups.recruitment=market \
+	$(BIN)/python -m sim experiment=policy_comparison $(UK_2011) \
+		hydra.sweep.dir=results/policy_comparison/readme
+	$(BIN)/python -m sim experiment=policy_comparison $(UK_2011) groups.recruitment=market \
 		hydra.sweep.dir=results/policy_comparison/market
 	mkdir -p docs/figures
 	cp results/policy_comparison/readme/figures/comparison.png docs/figures/policy_comparison.png

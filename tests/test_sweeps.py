@@ -213,7 +213,7 @@ def test_analysis_finds_the_swept_parameter_whatever_else_is_set(tmp_path):
 
 @pytest.mark.slow
 def test_adding_replications_reruns_only_the_new_ones(tmp_path):
-    args = [*QUICK, "experiment=policy_comparison", "hydra/launcher=basic",
+    args = [*QUICK, "experiment=policy_comparison", "ensemble=none", "hydra/launcher=basic",
             f"hydra.sweep.dir={tmp_path}"]
     sim(*args, "replications=1")
     first = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/timeseries.parquet")}
