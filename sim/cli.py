@@ -422,6 +422,8 @@ def run(argv: list[str]) -> int:
     finally:
         sys.argv = saved
         signal.signal(signal.SIGINT, previous)
+        if (sweep := sys.modules.get("sim.sweep")) is not None:
+            sweep.active = None  # one command, one sweep
     return 0
 
 

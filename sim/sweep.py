@@ -53,13 +53,15 @@ class SweepCallback(Callback):
         self.progress = progress
         self.watcher: threading.Thread | None = None
         self.stop = threading.Event()
+        self.gathered: dict | None = None  # the manifest, once the jobs are gathered
 
     def __getstate__(self):  # launchers pickle callbacks to their workers: leave the thread
-        return {"progress": self.progress, "watcher": None}
+        return {"progress": self.progress, "watcher": None, "gathered": None}
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         global active
         active = self
+        self.gathered = None
         self.root = Path(config.hydra.sweep.dir)
         self.started, self.clock = now(), time.time()
         self.stop = threading.Event()
@@ -98,13 +100,12 @@ class SweepCallback(Callback):
 
         if ctrl_c.is_set():  # a Ctrl-C that Python lost while the jobs ran: no analysis
             raise KeyboardInterrupt
-        global active
-        active = None
         self.halt()
         try:
             manifest = finish_sweep(self.root, self.started, self.clock, sys.argv[1:])
         except Exception as err:
             fail(f"gathering the sweep failed ({type(err).__name__}: {err})", self.root)
+        self.gathered = manifest
         done, total = manifest["complete"], max(manifest["total"], self.total or 0)
         kept = self.kept()
         print(f"{done} of {total} jobs complete ({kept} kept, {done - kept} run); "
@@ -155,6 +156,12 @@ def interrupted(argv: list[str]) -> int:
     sweep, status = active, 130
     if sweep is None:
         print("interrupted", file=sys.stderr)
+        return status
+    if sweep.gathered is not None:  # during the analysis: the jobs and tables are complete
+        done, total = sweep.gathered["complete"], sweep.gathered["total"]
+        print(f"interrupted during the analysis: {done} of {total} jobs done, their tables "
+              f"complete in {sweep.root}; the report: python -m sim analyse {sweep.root}",
+              file=sys.stderr)
         return status
     sweep.halt()
     try:

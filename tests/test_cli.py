@@ -453,3 +453,22 @@ def test_help_is_hydras_own_help_without_composing(monkeypatch, capsys):
     assert ours == capsys.readouterr().out
     for option in ("world: europe, toy, uk_2011", "strategy_2011", "policy_comparison"):
         assert option in ours
+
+
+def test_a_ctrl_c_during_the_analysis_says_the_tables_are_complete(capsys, tmp_path,
+                                                                    monkeypatch):
+    import sim.analysis
+    import sim.sweep
+
+    def ctrl_c(_root):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.analysis, "analyse", ctrl_c)
+    root = tmp_path / "sweep"
+    status, _, err = cli(capsys, "--multirun", *QUICK, "policy=baseline,border",
+                         "hydra/launcher=basic", f"hydra.sweep.dir={root}")
+    assert status == 130
+    assert (f"interrupted during the analysis: 2 of 2 jobs done, their tables complete in "
+            f"{root}; the report: python -m sim analyse {root}") in err
+    assert (root / "runs.parquet").exists() and (root / "manifest.json").exists()
+    assert sim.sweep.active is None  # a later command in this process is not that sweep
