@@ -422,8 +422,10 @@ def run(argv: list[str]) -> int:
     finally:
         sys.argv = saved
         signal.signal(signal.SIGINT, previous)
-        if (sweep := sys.modules.get("sim.sweep")) is not None:
-            sweep.active = None  # one command, one sweep
+        if "sim.sweep" in sys.modules:  # one command, one sweep
+            from sim import sweep
+
+            sweep.active = None
     return 0
 
 
