@@ -339,8 +339,9 @@ def test_analysis_settings_neither_rerun_jobs_nor_sweep():
     assert fingerprint(cfg) == fingerprint(replace(cfg, analysis=Analysis(
         outcomes=["x"], reference="y", gains=["z"])))
     with pytest.raises(Exception, match="goes in brackets"):
-        precheck(["experiment=support_funding", "analysis.outcomes=a,b"])
-    precheck(["experiment=support_funding", "analysis.outcomes=[a,b]", "analysis.reference=0"])
+        precheck(["experiment=support_funding", "ensemble=none", "analysis.outcomes=a,b"])
+    precheck(["experiment=support_funding", "ensemble=none", "analysis.outcomes=[a,b]",
+              "analysis.reference=0"])
 
 
 def test_named_levels_keep_the_order_the_sweep_gave(tmp_path):

@@ -307,7 +307,7 @@ def test_an_internal_failure_is_one_line_and_a_log(capsys, finished_sweep, monke
 def test_replications_in_an_ad_hoc_sweep_sweeps_replication():
     args = ["--multirun", *QUICK, "policy=baseline,border", "replications=3"]
     assert precheck(args) == [*args, "replication=range(0,3)"]
-    named = ["experiment=policy_comparison", "replications=3"]
+    named = ["experiment=policy_comparison", "ensemble=none", "replications=3"]
     assert precheck(named) == named
 
 
