@@ -1,4 +1,4 @@
-# make run   - set up .venv (Python 3.12+) and run the policy-comparison experiment
+# make run   - set up .venv (Python 3.12 or 3.13) and run the policy-comparison experiment
 # make test  - set up .venv and run the whole test suite (lint and type checks included)
 # make test-fast - the quick loop while developing: every test not marked slow
 # make test-slurm - start a one-node SLURM here (scripts/slurm-up; root, Debian), run the tests
