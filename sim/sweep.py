@@ -61,7 +61,6 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         global active
         active = self
-        self.gathered = None
         self.root = Path(config.hydra.sweep.dir)
         self.started, self.clock = now(), time.time()
         self.stop = threading.Event()
